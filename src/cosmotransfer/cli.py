@@ -1,0 +1,103 @@
+"""The ``cosmotransfer`` command line.
+
+    cosmotransfer design SUITE                  summary of a suite design
+    cosmotransfer simulate SUITE [options]      make (or resume) a suite's summaries file
+    cosmotransfer verify [FILE ...]             check suite files against their manifests
+    cosmotransfer book [--scale S] [--out DIR]  execute the notebooks and build the book
+"""
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+from .config import DEFAULT_SCALE, SCALES, ConfigError
+from .data import DataFileError
+
+
+def _cmd_design(args) -> int:
+    from .config import PARAM_NAMES
+    from .suites import design, get_suite, split
+
+    s = get_suite(args.suite)
+    d = design(s)
+    sp = split(s)
+    print(f"{s.name}: {s.title} ({s.role}); {s.n} points ({s.sampler}), {s.n_used} used")
+    print(f"split: {len(sp.pool)} train pool / {len(sp.val)} validation / {len(sp.test)} test")
+    for j, name in enumerate(PARAM_NAMES):
+        tag = "varied" if name in s.varied else "fixed "
+        print(f"  {name:10s} {tag} [{d[:, j].min():+.4g}, {d[:, j].max():+.4g}]{'  target' if name in s.targets else ''}")
+    return 0
+
+
+def _cmd_simulate(args) -> int:
+    from .simulate import parse_shard, simulate
+
+    out = simulate(
+        args.suite, tier=args.tier, n=args.n, preset=args.preset, statistics=tuple(args.stat or ()) or None,
+        shard=parse_shard(args.shard), device=args.device, workers=args.workers,
+        out=Path(args.out) if args.out else None, force=args.force,
+    )
+    print(f"wrote {out}" if out else "shard done; other shards still have chunks to run")
+    return 0
+
+
+def _cmd_verify(args) -> int:
+    from . import paths
+    from .data import verify_suite_file
+
+    files = [Path(f) for f in args.files] or sorted(paths.DATA_DIR.glob("*/*.npz"))
+    for f in files:
+        m = verify_suite_file(f)
+        print(f"ok  {f}  n={m['n']}  {m['sha256'][:12]}")
+    return 0
+
+
+def _cmd_book(args) -> int:
+    from .book import build_book
+
+    build_book(scale=args.scale, out=Path(args.out) if args.out else None, notebooks=args.notebook or None)
+    return 0
+
+
+def main(argv: list[str] | None = None) -> int:
+    p = argparse.ArgumentParser(prog="cosmotransfer", description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    sub = p.add_subparsers(dest="cmd", required=True)
+
+    d = sub.add_parser("design", help="summary of a suite design")
+    d.add_argument("suite")
+    d.set_defaults(func=_cmd_design)
+
+    s = sub.add_parser("simulate", help="make (or resume) a suite's summaries file")
+    s.add_argument("suite")
+    s.add_argument("--tier", default="emulated", help="emulated (CAMB/fremu, CPU) or simulated (particle mesh)")
+    s.add_argument("--n", type=int, default=None, help="first N design points (default: the suite's size)")
+    s.add_argument("--preset", default="paper", help=f"simulation preset: {', '.join(SCALES)} (default paper)")
+    s.add_argument("--stat", action="append", choices=["pk", "mpk"], help="statistics (default: the suite's)")
+    s.add_argument("--shard", default="0/1", help="i/n: run every n-th chunk starting at i")
+    s.add_argument("--device", default="cpu", help="cpu or cuda")
+    s.add_argument("--workers", type=int, default=1, help="parallel CPU processes")
+    s.add_argument("--out", default=None, help="output file (default: data/<tier>/<suite>.npz for the paper preset)")
+    s.add_argument("--force", action="store_true", help="overwrite an output made with other settings")
+    s.set_defaults(func=_cmd_simulate)
+
+    v = sub.add_parser("verify", help="check suite files against their manifests")
+    v.add_argument("files", nargs="*")
+    v.set_defaults(func=_cmd_verify)
+
+    b = sub.add_parser("book", help="execute the notebooks with papermill and build the book")
+    b.add_argument("--scale", default=DEFAULT_SCALE, help=f"{', '.join(SCALES)} (default {DEFAULT_SCALE})")
+    b.add_argument("--out", default=None, help="build in this folder instead of the repository")
+    b.add_argument("--notebook", action="append", help="only these notebooks (names without .py)")
+    b.set_defaults(func=_cmd_book)
+
+    args = p.parse_args(argv)
+    try:
+        return args.func(args)
+    except (ConfigError, DataFileError) as e:
+        print(f"cosmotransfer: error: {e}", file=sys.stderr)
+        return 2
+
+
+if __name__ == "__main__":
+    sys.exit(main())

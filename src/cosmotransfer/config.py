@@ -1,0 +1,200 @@
+"""The one place for numbers: the prior table, the Quijote box, and the scale presets.
+
+Every other module imports its constants from here; nothing below is repeated elsewhere.
+
+* ``PRIORS`` — one row per parameter the book knows (range, fiducial, label, unit). The
+  ranges are the *target-scaling* bounds of the paper (Ωb uses [0.02, 0.08] everywhere);
+  suites may sample a sub-box of them (see :mod:`cosmotransfer.suites`).
+* ``BOX``, ``K_MAX`` — the Quijote summary-statistic conventions.
+* ``SCALES`` — named presets: ``smoke`` (tests, seconds), ``book`` (the default: what CI
+  builds and publishes), ``paper`` (the full protocol, GPU).
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field, replace
+from typing import Mapping
+
+import numpy as np
+
+
+class ConfigError(ValueError):
+    """A bad name or value in a configuration (unknown scale, suite, parameter, out-of-prior)."""
+
+
+# --------------------------------------------------------------------------------------
+# The prior table
+# --------------------------------------------------------------------------------------
+@dataclass(frozen=True)
+class Param:
+    """One cosmological parameter: its prior range ``[lo, hi]``, fiducial value and labels."""
+
+    name: str
+    lo: float
+    hi: float
+    fiducial: float
+    label: str  # LaTeX, without the surrounding $
+    unit: str = ""
+    description: str = ""
+
+    @property
+    def span(self) -> float:
+        return self.hi - self.lo
+
+    def scale(self, x):
+        """Min–max scale to [0, 1] with the prior bounds (the network's target space)."""
+        return (np.asarray(x, dtype=np.float64) - self.lo) / self.span
+
+    def unscale(self, u):
+        """Inverse of :meth:`scale`."""
+        return np.asarray(u, dtype=np.float64) * self.span + self.lo
+
+
+PRIORS: dict[str, Param] = {
+    p.name: p
+    for p in [
+        Param("Om", 0.1, 0.5, 0.3175, r"\Omega_{\rm m}", "", "total matter density"),
+        Param("Ob", 0.02, 0.08, 0.049, r"\Omega_{\rm b}", "", "baryon density"),
+        Param("h", 0.5, 0.9, 0.6711, r"h", "", "reduced Hubble constant"),
+        Param("ns", 0.8, 1.2, 0.9624, r"n_s", "", "primordial spectral index"),
+        Param("s8", 0.6, 1.0, 0.834, r"\sigma_8", "", "linear total-matter σ8 at z=0"),
+        Param("Mnu", 0.0, 1.0, 0.0, r"M_\nu", "eV", "sum of neutrino masses"),
+        Param("w", -1.3, -0.7, -1.0, r"w", "", "dark-energy equation of state"),
+        Param("fR0", -3e-4, 0.0, 0.0, r"f_{R0}", "", "Hu–Sawicki (n=1) scalaron amplitude"),
+        Param("fNL_loc", -300.0, 300.0, 0.0, r"f_{\rm NL}^{\rm loc}", "", "local PNG amplitude"),
+        Param("fNL_equil", -600.0, 600.0, 0.0, r"f_{\rm NL}^{\rm equil}", "", "equilateral PNG amplitude"),
+    ]
+}
+#: Parameter order of every full parameter vector (design tables, simulation inputs).
+PARAM_NAMES: tuple[str, ...] = tuple(PRIORS)
+#: The five ΛCDM parameters every network is pre-trained on.
+LCDM_PARAMS: tuple[str, ...] = ("Om", "Ob", "h", "ns", "s8")
+
+
+def get_param(name: str) -> Param:
+    """The prior row of ``name``; a clear error naming the valid choices otherwise."""
+    try:
+        return PRIORS[name]
+    except KeyError:
+        raise ConfigError(f"unknown parameter {name!r}; valid parameters: {', '.join(PRIORS)}") from None
+
+
+def fiducial_vector() -> np.ndarray:
+    """(n_params,) float64 — the fiducial cosmology in ``PARAM_NAMES`` order."""
+    return np.array([PRIORS[n].fiducial for n in PARAM_NAMES])
+
+
+def check_in_prior(name: str, values, lo: float | None = None, hi: float | None = None) -> None:
+    """Raise :class:`ConfigError` if any of ``values`` lies outside ``[lo, hi]`` (default: the prior)."""
+    p = get_param(name)
+    lo = p.lo if lo is None else lo
+    hi = p.hi if hi is None else hi
+    v = np.atleast_1d(np.asarray(values, dtype=np.float64))
+    bad = ~np.isfinite(v) | (v < lo) | (v > hi)
+    if bad.any():
+        raise ConfigError(
+            f"{name}={v[bad][0]!r} lies outside its prior [{lo}, {hi}] "
+            f"({bad.sum()} of {v.size} values); choose a value inside the prior"
+        )
+
+
+# --------------------------------------------------------------------------------------
+# Summary-statistic conventions (Quijote / Pylians)
+# --------------------------------------------------------------------------------------
+BOX = 1000.0  # Mpc/h, side of every Quijote box
+K_F = 2.0 * np.pi / BOX  # h/Mpc, fundamental mode and bin width
+K_MAX = 0.5  # h/Mpc, largest mode-averaged k kept
+N_KBINS = 79  # bins that survive the cut (checked against Quijote in the tests)
+#: Marked power spectrum defaults (Massara et al. 2021, used by the paper).
+MARK_R = 10.0  # Mpc/h, top-hat smoothing radius
+MARK_P = 2.0
+MARK_DELTA_S = 0.25
+
+
+# --------------------------------------------------------------------------------------
+# Scale presets
+# --------------------------------------------------------------------------------------
+@dataclass(frozen=True)
+class SimPreset:
+    """Particle-mesh settings of the simulated tier (see :mod:`cosmotransfer.sim`)."""
+
+    box: float  # Mpc/h
+    n_particles: int  # per side
+    n_mesh: int  # force mesh per side
+    n_steps: int
+    z_init: float
+
+
+@dataclass(frozen=True)
+class Scale:
+    """One named preset for every stage of the book.
+
+    ``n_suite`` caps how many design points of a suite a stage uses (``None``: all);
+    ``budgets`` is the fine-tuning grid N; ``seeds`` the training seeds for the bands.
+    """
+
+    name: str
+    description: str
+    sim: SimPreset
+    tier: str  # data tier the notebooks read by default: "emulated" or "simulated"
+    n_suite: Mapping[str, int | None] = field(default_factory=dict)
+    n_pretrain: tuple[int, ...] = (2000,)
+    budgets: tuple[int, ...] = (50, 75, 100, 125, 150, 200, 400, 800, 1400)
+    seeds: tuple[int, ...] = (0,)
+    max_epochs: int = 1000
+    patience: int = 50
+    optuna_trials: int = 0  # 0: use the tuned defaults
+
+    def with_(self, **changes) -> "Scale":
+        return replace(self, **changes)
+
+
+SCALES: dict[str, Scale] = {
+    "smoke": Scale(
+        name="smoke",
+        description="tests and CI: tiny suites, a few epochs; seconds per notebook",
+        sim=SimPreset(box=250.0, n_particles=32, n_mesh=64, n_steps=5, z_init=9.0),
+        tier="emulated",
+        n_suite={"bsq": 512, "nwlh": 256, "mg": 256, "png_eq": 256, "png_lc": 256},
+        n_pretrain=(256,),
+        budgets=(50, 100),
+        seeds=(0,),
+        max_epochs=20,
+        patience=5,
+    ),
+    "book": Scale(
+        name="book",
+        description="the published book: shipped emulated suites, CPU training within the CI budget",
+        sim=SimPreset(box=1000.0, n_particles=256, n_mesh=512, n_steps=10, z_init=9.0),
+        tier="emulated",
+        n_suite={"bsq": 22000, "nwlh": 2000, "mg": 2000, "png_eq": 1000, "png_lc": 1000},
+        n_pretrain=(2000, 22000),
+        budgets=(50, 100, 200, 400, 800, 1400),
+        seeds=(0, 1, 2),
+        max_epochs=300,
+        patience=30,
+    ),
+    "paper": Scale(
+        name="paper",
+        description="the paper's protocol: full suites, Optuna searches, 1000 epochs (GPU)",
+        sim=SimPreset(box=1000.0, n_particles=256, n_mesh=512, n_steps=10, z_init=9.0),
+        tier="simulated",
+        n_suite={"bsq": 32768, "nwlh": 2000, "mg": 2000, "png_eq": 1000, "png_lc": 1000},
+        n_pretrain=(2000, 22000),
+        budgets=(50, 75, 100, 125, 150, 200, 400, 800, 1400),
+        seeds=(0, 1, 2, 3, 4),
+        max_epochs=1000,
+        patience=50,
+        optuna_trials=100,
+    ),
+}
+DEFAULT_SCALE = "book"
+
+
+def get_scale(name: str | Scale = DEFAULT_SCALE) -> Scale:
+    """The preset called ``name``; a clear error naming the valid choices otherwise."""
+    if isinstance(name, Scale):
+        return name
+    try:
+        return SCALES[name]
+    except KeyError:
+        raise ConfigError(f"unknown scale {name!r}; valid scales: {', '.join(SCALES)}") from None

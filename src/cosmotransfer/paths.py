@@ -1,0 +1,41 @@
+"""Every location the project reads or writes, relative to the repository root.
+
+Environment overrides (all optional):
+
+* ``COSMOTRANSFER_ROOT`` — the repository root (default: found from this file, or the cwd).
+* ``COSMOTRANSFER_CACHE`` — where expensive stages cache their results (default ``ROOT/.cache``).
+* ``COSMOTRANSFER_QUIJOTE`` — the real Quijote reference files (default ``ROOT/../shared/quijote``);
+  used only by tests and by the bring-your-own-data loaders, never by the book.
+"""
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+
+def _find_root() -> Path:
+    if env := os.environ.get("COSMOTRANSFER_ROOT"):
+        return Path(env).resolve()
+    # Editable install / source checkout: src/cosmotransfer/paths.py -> repository root.
+    here = Path(__file__).resolve().parents[2]
+    if (here / "pyproject.toml").is_file():
+        return here
+    return Path.cwd().resolve()
+
+
+ROOT: Path = _find_root()
+DATA_DIR: Path = ROOT / "data"  # shipped suite files and their manifests
+NOTEBOOKS_DIR: Path = ROOT / "notebooks"  # Jupytext sources
+BOOK_DIR: Path = ROOT / "book"  # prose pages; executed notebooks land here (git-ignored)
+CACHE_DIR: Path = Path(os.environ.get("COSMOTRANSFER_CACHE", ROOT / ".cache")).resolve()
+QUIJOTE_DIR: Path = Path(os.environ.get("COSMOTRANSFER_QUIJOTE", ROOT.parent / "shared" / "quijote")).resolve()
+
+
+def suite_file(suite: str, tier: str, root: Path | None = None) -> Path:
+    """Path of a suite's summaries file: ``data/<tier>/<suite>.npz`` (manifest beside it)."""
+    return (root or DATA_DIR) / tier / f"{suite}.npz"
+
+
+def cache_dir(stage: str, key: str) -> Path:
+    """Cache folder of one expensive stage run, named by the hash of its inputs."""
+    return CACHE_DIR / stage / key

@@ -1,0 +1,227 @@
+"""Design → summaries file: the runner shared by every data tier.
+
+A *tier* is a module that turns parameter vectors and seeds into summary statistics:
+
+* ``emulated`` — :mod:`cosmotransfer.emulate` (CAMB HMcode / fremu + one box's sample variance)
+* ``simulated`` — :mod:`cosmotransfer.sim` (the particle-mesh engine)
+
+Each tier module provides
+
+``CHUNK``
+    design points per work unit (the granularity of resume and of sharding);
+``settings(preset, statistics) -> dict``
+    the JSON-able settings that determine its output (recorded in the file and hashed into
+    the cache key); raises :class:`~cosmotransfer.config.ConfigError` for what it cannot do;
+``run_chunk(params, seeds, settings, device) -> dict``
+    ``params`` (m, 10) float64, ``seeds`` (m,) int64 → ``{"pk": (m, 79) float32, ...}``,
+    plus ``"derived_<name>"`` (m,) columns where the tier computes any.
+
+The runner splits a suite into chunks, runs the chunks this shard owns (in parallel processes
+on the CPU), stores each finished chunk atomically under ``.cache/simulate/<key>/`` so a killed
+run resumes with nothing lost or duplicated, and merges the chunks into the suite file once
+every shard is done.
+"""
+from __future__ import annotations
+
+import importlib
+import json
+import shutil
+import subprocess
+import sys
+import time
+from concurrent.futures import ProcessPoolExecutor
+from multiprocessing import get_context
+from pathlib import Path
+
+import numpy as np
+from tqdm.auto import tqdm
+
+from . import __version__, paths
+from .config import SCALES, ConfigError, get_scale
+from .data import DataFileError, SuiteData, load_npz, read_suite, save_npz, stable_hash, write_suite
+from .stats import kbins
+from .suites import design, get_suite, sim_seeds
+
+TIERS = {"emulated": "cosmotransfer.emulate", "simulated": "cosmotransfer.sim"}
+
+
+def get_tier(name: str):
+    """The tier module called ``name``; a clear error naming the valid choices otherwise."""
+    if name not in TIERS:
+        raise ConfigError(f"unknown tier {name!r}; valid tiers: {', '.join(TIERS)}")
+    return importlib.import_module(TIERS[name])
+
+
+def git_commit() -> str | None:
+    """The repository's HEAD commit (provenance only; never part of a cache key)."""
+    try:
+        out = subprocess.run(["git", "rev-parse", "HEAD"], cwd=paths.ROOT, capture_output=True, text=True, timeout=5)
+        return out.stdout.strip() or None
+    except (OSError, subprocess.SubprocessError):
+        return None
+
+
+def default_output(suite: str, tier: str, preset: str) -> Path:
+    """Paper-preset suites go to ``data/`` (shipped); other presets to the cache."""
+    if preset == "paper":
+        return paths.suite_file(suite, tier)
+    return paths.suite_file(suite, tier, root=paths.CACHE_DIR / "suites" / preset)
+
+
+def parse_shard(text: str) -> tuple[int, int]:
+    """``"i/n"`` → (i, n) with 0 ≤ i < n."""
+    try:
+        i, n = (int(x) for x in text.split("/"))
+    except ValueError:
+        raise ConfigError(f"shard must look like i/n (e.g. 0/4), got {text!r}") from None
+    if not 0 <= i < n:
+        raise ConfigError(f"shard {text!r}: need 0 ≤ i < n")
+    return i, n
+
+
+def _chunk_name(start: int, stop: int) -> str:
+    return f"chunk_{start:06d}_{stop:06d}.npz"
+
+
+def _run_one(tier: str, params: np.ndarray, seeds: np.ndarray, settings: dict, device: str, path: Path, meta: dict) -> int:
+    """Run one chunk and store it atomically (a worker-process entry point)."""
+    t0 = time.perf_counter()
+    out = get_tier(tier).run_chunk(params, seeds, settings, device)
+    save_npz(path, out, {**meta, "wall_s": time.perf_counter() - t0})
+    return len(seeds)
+
+
+class SuiteRun:
+    """One (suite, tier, n, settings) generation: its cache key, chunks, and output file."""
+
+    def __init__(self, suite: str, tier: str, n: int | None = None, preset: str = "paper",
+                 statistics: tuple[str, ...] | None = None, out: Path | None = None):
+        self.suite = get_suite(suite)
+        self.tier_name = tier
+        self.tier = get_tier(tier)
+        self.preset = preset
+        self.n = self.suite.n_used if n is None else int(n)
+        self.params = design(self.suite, self.n)  # validates n
+        self.seeds = sim_seeds(self.suite, self.n)
+        if preset not in SCALES:
+            raise ConfigError(f"unknown preset {preset!r}; valid presets: {', '.join(SCALES)}")
+        statistics = tuple(statistics) if statistics else self.suite.statistics
+        self.settings = self.tier.settings(get_scale(preset).sim, statistics)
+        self.meta = {
+            "suite": self.suite.name,
+            "tier": tier,
+            "preset": preset,
+            "n": self.n,
+            "settings": self.settings,
+            "design_seed": self.suite.design_seed,
+            "seed_base": self.suite.seed_base,
+            "code_version": __version__,
+        }
+        self.key = stable_hash(self.meta)
+        self.meta["config_hash"] = self.key
+        self.out = Path(out) if out else default_output(self.suite.name, tier, preset)
+        self.chunk_dir = paths.cache_dir("simulate", self.key)
+        chunk = self.tier.CHUNK
+        self.chunks = [(a, min(a + chunk, self.n)) for a in range(0, self.n, chunk)]
+
+    def existing_output_matches(self) -> bool:
+        """True if the output file exists and was made with exactly these inputs."""
+        if not self.out.is_file():
+            return False
+        _, meta = load_npz(self.out)
+        if meta.get("config_hash") != self.key:
+            raise DataFileError(
+                f"{self.out} exists but was made with other settings (config hash {meta.get('config_hash')} ≠ {self.key}); "
+                "pass --force to overwrite it, or --out to write elsewhere"
+            )
+        return True
+
+    def missing_chunks(self, shard: tuple[int, int] = (0, 1)) -> list[tuple[int, int]]:
+        i, n = shard
+        return [c for c in self.chunks[i::n] if not (self.chunk_dir / _chunk_name(*c)).is_file()]
+
+    def run(self, shard: tuple[int, int] = (0, 1), device: str = "cpu", workers: int = 1,
+            progress: bool = True, command: str | None = None) -> Path | None:
+        """Run this shard's missing chunks; merge if every chunk now exists.
+
+        Returns the output path once the suite file is complete, ``None`` if other shards
+        still have chunks to run.
+        """
+        todo = self.missing_chunks(shard)
+        bar = tqdm(total=sum(b - a for a, b in self.chunks[shard[0]::shard[1]]), unit="sim",
+                   desc=f"{self.suite.name} [{self.tier_name}]", disable=not progress)
+        bar.update(bar.total - sum(b - a for a, b in todo))  # resumed chunks
+        jobs = [(self.tier_name, self.params[a:b], self.seeds[a:b], self.settings, device,
+                 self.chunk_dir / _chunk_name(a, b), {"config_hash": self.key, "start": a, "stop": b}) for a, b in todo]
+        if workers > 1 and len(jobs) > 1:
+            # spawn, not fork: torch and CAMB keep threads and state that forking copies badly
+            with ProcessPoolExecutor(workers, mp_context=get_context("spawn")) as pool:
+                for done in pool.map(_run_one, *zip(*jobs)):
+                    bar.update(done)
+        else:
+            for job in jobs:
+                bar.update(_run_one(*job))
+        bar.close()
+        if self.missing_chunks((0, 1)):
+            return None
+        return self.merge(device=device, command=command)
+
+    def merge(self, device: str = "cpu", command: str | None = None) -> Path:
+        parts, wall = [], 0.0
+        for a, b in self.chunks:
+            arrays, meta = load_npz(self.chunk_dir / _chunk_name(a, b))
+            if meta.get("config_hash") != self.key or (meta["start"], meta["stop"]) != (a, b):
+                raise DataFileError(f"chunk {a}:{b} in {self.chunk_dir} belongs to another run; delete that folder and rerun")
+            parts.append(arrays)
+            wall += meta["wall_s"]
+        cat = {k: np.concatenate([p[k] for p in parts]) for k in parts[0]}
+        data = SuiteData(
+            suite=self.suite.name, tier=self.tier_name, params=self.params,
+            index=np.arange(self.n, dtype=np.int64), seeds=self.seeds, k=kbins(self.settings.get("box", 1000.0)).k,
+            stats={s: cat.pop(s) for s in ("pk", "mpk") if s in cat},
+            derived={k.removeprefix("derived_"): v for k, v in cat.items()}, meta=self.meta,
+        )
+        _check_finite(data, self.out)
+        write_suite(self.out, data, extra_manifest={
+            "command": command, "compute_s": round(wall, 2), "device": device,
+            "git_commit": git_commit(), "created": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
+        })
+        shutil.rmtree(self.chunk_dir, ignore_errors=True)
+        return self.out
+
+
+def _check_finite(data: SuiteData, out: Path) -> None:
+    for name, arr in data.stats.items():
+        bad = ~np.isfinite(arr).all(axis=1) | (arr <= 0).any(axis=1)
+        if bad.any():
+            raise DataFileError(f"{name} of {bad.sum()} simulations of {data.suite} is non-finite or ≤ 0 "
+                                f"(first at design index {np.flatnonzero(bad)[0]}); {out} was not written")
+
+
+def simulate(suite: str, tier: str = "emulated", n: int | None = None, preset: str = "paper",
+             statistics: tuple[str, ...] | None = None, shard: tuple[int, int] = (0, 1), device: str = "cpu",
+             workers: int = 1, out: Path | None = None, force: bool = False, progress: bool = True) -> Path | None:
+    """Generate (or resume) a suite file. See :class:`SuiteRun`."""
+    run = SuiteRun(suite, tier, n=n, preset=preset, statistics=statistics, out=out)
+    if force and run.out.exists():
+        run.out.unlink()
+    elif run.existing_output_matches():
+        return run.out
+    command = "cosmotransfer " + " ".join(sys.argv[1:]) if sys.argv and "cosmotransfer" in sys.argv[0] else None
+    return run.run(shard=shard, device=device, workers=workers, progress=progress, command=command)
+
+
+def reproduce(path: Path, rows, device: str = "cpu") -> dict[str, np.ndarray]:
+    """Re-run the tier for some rows of an existing suite file, with the file's own settings.
+
+    Used to prove a shipped file comes from this code: compare the result with the stored rows.
+    """
+    data = read_suite(path)
+    rows = np.atleast_1d(np.asarray(rows))
+    tier = get_tier(data.tier)
+    return tier.run_chunk(data.params[rows], data.seeds[rows], data.meta["settings"], device)
+
+
+def describe(path: Path) -> str:
+    data = read_suite(path)
+    return json.dumps({"file": str(path), "n": len(data), **{k: list(v.shape) for k, v in data.stats.items()}, **data.meta}, indent=1)
