@@ -92,7 +92,7 @@ def check_in_prior(name: str, values, lo: float | None = None, hi: float | None 
     bad = ~np.isfinite(v) | (v < lo) | (v > hi)
     if bad.any():
         raise ConfigError(
-            f"{name}={v[bad][0]!r} lies outside its prior [{lo}, {hi}] "
+            f"{name}={float(v[bad][0]):g} lies outside its prior [{lo}, {hi}] "
             f"({bad.sum()} of {v.size} values); choose a value inside the prior"
         )
 
@@ -122,6 +122,38 @@ class SimPreset:
     n_mesh: int  # force mesh per side
     n_steps: int
     z_init: float
+
+
+@dataclass(frozen=True)
+class TrainConfig:
+    """One training stage (nanoGPT-style): where the weights start, the network, the optimiser.
+
+    ``init_from`` is ``"scratch"`` or ``"pretrained:<variant>"`` with variant ``dummy`` (keep
+    the pre-trained output layer; its spare dummy rows become the new parameters), ``nodummy``
+    (new output layer) or ``frozen`` (frozen pre-trained bottleneck body + new MLP head); every
+    layer not frozen is fine-tuned. For a ``pretrained:*`` stage the architecture fields
+    ``hidden``/``dropout``/``bottleneck`` are those of the pre-trained network, not this config.
+    """
+
+    init_from: str = "scratch"
+    hidden: tuple[int, ...] = (256, 256)  # hidden widths (1–3 layers in the paper's search)
+    dropout: float = 0.1
+    n_dummy: int = 0  # extra, zero-loss output nodes (pre-training of the dummy variant)
+    bottleneck: int | None = None  # width of a fixed last hidden layer (pre-training of ``frozen``)
+    head_hidden: tuple[int, ...] = (64,)  # the new head of the ``frozen`` variant
+    lr: float = 1e-3
+    weight_decay: float = 1e-4
+    betas: tuple[float, float] = (0.5, 0.999)
+    batch_size: int = 32
+    max_epochs: int = 1000
+    patience: int = 50
+
+    def with_(self, **changes) -> "TrainConfig":
+        return replace(self, **changes)
+
+
+#: The transfer variants (see :mod:`cosmotransfer.transfer`); ``scratch`` is the baseline.
+VARIANTS: tuple[str, ...] = ("scratch", "dummy", "nodummy", "frozen")
 
 
 @dataclass(frozen=True)

@@ -83,10 +83,10 @@ def _chunk_name(start: int, stop: int) -> str:
     return f"chunk_{start:06d}_{stop:06d}.npz"
 
 
-def _run_one(tier: str, params: np.ndarray, seeds: np.ndarray, settings: dict, device: str, path: Path, meta: dict) -> int:
-    """Run one chunk and store it atomically (a worker-process entry point)."""
+def _run_one(module: str, params: np.ndarray, seeds: np.ndarray, settings: dict, device: str, path: Path, meta: dict) -> int:
+    """Run one chunk with the tier ``module`` and store it atomically (a worker-process entry point)."""
     t0 = time.perf_counter()
-    out = get_tier(tier).run_chunk(params, seeds, settings, device)
+    out = importlib.import_module(module).run_chunk(params, seeds, settings, device)
     save_npz(path, out, {**meta, "wall_s": time.perf_counter() - t0})
     return len(seeds)
 
@@ -96,6 +96,8 @@ class SuiteRun:
 
     def __init__(self, suite: str, tier: str, n: int | None = None, preset: str = "paper",
                  statistics: tuple[str, ...] | None = None, out: Path | None = None):
+        if preset not in SCALES:
+            raise ConfigError(f"unknown preset {preset!r}; valid presets: {', '.join(SCALES)}")
         self.suite = get_suite(suite)
         self.tier_name = tier
         self.tier = get_tier(tier)
@@ -103,8 +105,6 @@ class SuiteRun:
         self.n = self.suite.n_used if n is None else int(n)
         self.params = design(self.suite, self.n)  # validates n
         self.seeds = sim_seeds(self.suite, self.n)
-        if preset not in SCALES:
-            raise ConfigError(f"unknown preset {preset!r}; valid presets: {', '.join(SCALES)}")
         statistics = tuple(statistics) if statistics else self.suite.statistics
         self.settings = self.tier.settings(get_scale(preset).sim, statistics)
         self.meta = {
@@ -151,7 +151,7 @@ class SuiteRun:
         bar = tqdm(total=sum(b - a for a, b in self.chunks[shard[0]::shard[1]]), unit="sim",
                    desc=f"{self.suite.name} [{self.tier_name}]", disable=not progress)
         bar.update(bar.total - sum(b - a for a, b in todo))  # resumed chunks
-        jobs = [(self.tier_name, self.params[a:b], self.seeds[a:b], self.settings, device,
+        jobs = [(self.tier.__name__, self.params[a:b], self.seeds[a:b], self.settings, device,
                  self.chunk_dir / _chunk_name(a, b), {"config_hash": self.key, "start": a, "stop": b}) for a, b in todo]
         if workers > 1 and len(jobs) > 1:
             # spawn, not fork: torch and CAMB keep threads and state that forking copies badly

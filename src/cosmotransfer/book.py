@@ -1,0 +1,86 @@
+"""Execute the notebooks with papermill and render the book with Jupyter Book 1.x.
+
+The chapters are the ``book/NN_*`` entries of ``_toc.yml`` whose Jupytext source
+``notebooks/NN_*.py`` exists. Each source is converted to ``.ipynb``, executed by papermill with
+``SCALE`` (and any other parameters) injected into its ``parameters`` cell, and written to
+``book/NN_*.ipynb`` (git-ignored); Jupyter Book then builds the HTML with execution off and
+warnings as errors.
+
+``out`` builds a separate copy of the book (config, toc, prose pages and executed notebooks)
+in another folder, so the smoke-scale build of the tests never overwrites the published book.
+"""
+from __future__ import annotations
+
+import os
+import re
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+from . import paths
+from .config import get_scale
+
+BOOK_FILES = ("_config.yml", "_toc.yml")
+
+
+def chapters(root: Path = paths.ROOT) -> list[str]:
+    """Notebook chapter names (e.g. ``01_data``) in the order of ``_toc.yml``."""
+    toc = (root / "_toc.yml").read_text()
+    names = re.findall(r"file:\s*book/(\d\d_\w+)", toc)
+    return [n for n in names if (root / "notebooks" / f"{n}.py").is_file()]
+
+
+def execute_notebook(name: str, dest: Path, parameters: dict) -> float:
+    """Convert ``notebooks/<name>.py`` and execute it into ``dest/<name>.ipynb``; returns seconds.
+
+    The executed notebook is written to a temporary file first and moved into place only when
+    every cell ran, so a failed run leaves no half-executed chapter behind.
+    """
+    import jupytext
+    import papermill
+
+    nb = jupytext.read(paths.NOTEBOOKS_DIR / f"{name}.py")
+    nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3", "language": "python"}
+    dest.mkdir(parents=True, exist_ok=True)
+    t0 = time.perf_counter()
+    with tempfile.TemporaryDirectory() as tmp:
+        src, out = Path(tmp) / f"{name}.ipynb", Path(tmp) / f"{name}.out.ipynb"
+        jupytext.write(nb, src)
+        papermill.execute_notebook(str(src), str(out), parameters=parameters, kernel_name="python3",
+                                   cwd=str(paths.ROOT), progress_bar=False)
+        shutil.move(out, dest / f"{name}.ipynb")
+    return time.perf_counter() - t0
+
+
+def build_book(scale: str = "book", out: Path | None = None, notebooks: list[str] | None = None,
+               parameters: dict | None = None) -> Path:
+    """Execute every chapter at ``scale`` and build the HTML; returns the ``_build/html`` folder."""
+    get_scale(scale)  # fail early, with the valid names, on an unknown scale
+    root = paths.ROOT
+    target = root if out is None else Path(out).resolve()
+    if target != root:
+        target.mkdir(parents=True, exist_ok=True)
+        for f in BOOK_FILES:
+            shutil.copy2(root / f, target / f)
+        (target / "book").mkdir(exist_ok=True)
+        for page in (root / "book").glob("*.md"):
+            shutil.copy2(page, target / "book" / page.name)
+    params = {"SCALE": scale, **(parameters or {})}
+    names = notebooks or chapters(root)
+    timings = {}
+    for name in names:
+        print(f"[book] executing {name} (SCALE={scale}) …", flush=True)
+        timings[name] = execute_notebook(name, target / "book", params)
+        print(f"[book] {name}: {timings[name]:.1f} s", flush=True)
+    t0 = time.perf_counter()
+    # -W: warnings are errors (a broken glue or reference fails the build); --keep-going lists them all
+    env = {**os.environ, "PYTHONWARNINGS": "ignore::DeprecationWarning"}
+    jb = Path(sys.executable).with_name("jupyter-book")  # the console script of this environment
+    subprocess.run([str(jb), "build", str(target), "--all", "-W", "--keep-going", "-q"], check=True, env=env)
+    timings["jupyter-book build"] = time.perf_counter() - t0
+    for k, v in timings.items():
+        print(f"[book] {k:28s} {v:7.1f} s")
+    return target / "_build" / "html"

@@ -1,0 +1,81 @@
+"""Checks of a built book: every figure the executed notebooks made is in the HTML, and the data
+page renders to a non-blank screenshot in headless Chromium.
+
+`make test` builds the smoke-scale book into .smoke-book and sets COSMOTRANSFER_BOOK_DIR; run
+directly, these tests skip unless that variable names a built book.
+"""
+from __future__ import annotations
+
+import json
+import os
+import re
+import shutil
+import subprocess
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from cosmotransfer.book import chapters
+
+BOOK = os.environ.get("COSMOTRANSFER_BOOK_DIR")
+pytestmark = pytest.mark.skipif(not BOOK, reason="no built book (set COSMOTRANSFER_BOOK_DIR; `make test` does)")
+
+
+@pytest.fixture(scope="module")
+def book() -> Path:
+    root = Path(BOOK)
+    assert (root / "_build" / "html" / "index.html").is_file(), f"{root} holds no built book; run `make test`"
+    return root
+
+
+def _png_outputs(nb_path: Path) -> int:
+    nb = json.loads(nb_path.read_text())
+    return sum("image/png" in o.get("data", {}) for c in nb["cells"] for o in c.get("outputs", []))
+
+
+def test_every_chapter_was_executed_and_rendered(book):
+    names = chapters()
+    assert names, "no chapters in _toc.yml"
+    for name in names:
+        assert (book / "book" / f"{name}.ipynb").is_file(), name
+        assert (book / "_build" / "html" / "book" / f"{name}.html").is_file(), name
+
+
+@pytest.mark.parametrize("name", chapters())
+def test_html_contains_every_figure(book, name):
+    n_fig = _png_outputs(book / "book" / f"{name}.ipynb")
+    html = (book / "_build" / "html" / "book" / f"{name}.html").read_text()
+    imgs = re.findall(r'<img[^>]+src="(\.\./_images/[^"]+\.png)"', html)
+    assert len(imgs) >= n_fig, f"{name}: {n_fig} figures in the notebook, {len(imgs)} in the HTML"
+    for src in imgs:
+        assert (book / "_build" / "html" / "book" / src).resolve().is_file(), src
+    if name == "01_data":
+        assert n_fig >= 7
+
+
+def _chromium() -> str | None:
+    return shutil.which("chromium") or shutil.which("chromium-browser")
+
+
+def test_data_page_screenshot_is_not_blank(book, tmp_path):
+    exe = _chromium()
+    if exe is None:
+        if os.environ.get("CI"):
+            pytest.fail("chromium is not installed; .ci/run installs it with apt-get")
+        pytest.skip("chromium not installed (apt-get install chromium)")
+    png = tmp_path / "data.png"
+    page = (book / "_build" / "html" / "book" / "01_data.html").resolve()
+    subprocess.run([exe, "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+                    "--disable-background-networking", "--disable-component-update", "--disable-sync",
+                    f"--user-data-dir={tmp_path / 'profile'}", "--window-size=1280,6000",
+                    f"--screenshot={png}", page.as_uri()], check=True, capture_output=True, timeout=120)
+    import matplotlib.image as mpimg
+
+    img = mpimg.imread(png)[..., :3]
+    assert img.shape[0] >= 1000 and img.shape[1] >= 1000
+    non_white = (img < 0.9).any(axis=-1).mean()
+    assert non_white > 0.03, f"only {non_white:.1%} of the screenshot is not white"
+    # text and code are grey; only the figures (blue scatter and histograms) are coloured
+    coloured = (img.max(axis=-1) - img.min(axis=-1) > 0.25).mean()
+    assert coloured > 0.005, f"only {coloured:.2%} of the screenshot is coloured: are the figures missing?"

@@ -1,0 +1,16 @@
+"""Every shipped suite file matches its manifest (CI's integrity check of data/)."""
+import pytest
+
+from cosmotransfer import paths
+from cosmotransfer.data import read_suite, verify_suite_file
+
+SHIPPED = sorted(paths.DATA_DIR.glob("*/*.npz"))
+
+
+@pytest.mark.skipif(not SHIPPED, reason="no suite files shipped under data/")
+@pytest.mark.parametrize("path", SHIPPED, ids=lambda p: f"{p.parent.name}/{p.name}")
+def test_shipped_file_matches_manifest(path):
+    manifest = verify_suite_file(path)
+    data = read_suite(path, verify=False)
+    assert len(data) == manifest["n"] and data.meta["config_hash"] == manifest["config_hash"]
+    assert path.parent.name == data.tier and path.stem == data.suite
