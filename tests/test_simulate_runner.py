@@ -62,11 +62,13 @@ def test_shards_then_merge_and_parallel_workers(fake, tmp_path):
 
 def test_existing_file_with_other_settings_is_refused(fake, tmp_path, monkeypatch):
     out = tmp_path / "x.npz"
-    sim.simulate("nwlh", tier="fake", n=4, preset="smoke", out=out, progress=False)
+    sim.simulate("nwlh", tier="fake", n=4, preset="smoke", statistics=("pk",), out=out, progress=False)
     with pytest.raises(DataFileError, match="other settings.*--force"):
-        sim.simulate("nwlh", tier="fake", n=5, preset="smoke", out=out, progress=False)
-    sim.simulate("nwlh", tier="fake", n=5, preset="smoke", out=out, force=True, progress=False)
-    assert len(read_suite(out)) == 5
+        sim.simulate("nwlh", tier="fake", n=4, preset="smoke", statistics=("pk", "mpk"), out=out, progress=False)
+    with pytest.raises(DataFileError, match="other settings"):  # fewer points than the file: not a growth
+        sim.simulate("nwlh", tier="fake", n=3, preset="smoke", statistics=("pk",), out=out, progress=False)
+    sim.simulate("nwlh", tier="fake", n=4, preset="smoke", statistics=("pk", "mpk"), out=out, force=True, progress=False)
+    assert "mpk" in read_suite(out).stats
 
 
 def test_corrupted_or_tampered_files_are_caught(fake, tmp_path):
@@ -98,3 +100,18 @@ def test_bad_arguments():
     with pytest.raises(ConfigError, match="0 ≤ i < n"):
         sim.parse_shard("2/2")
     assert sim.parse_shard("1/4") == (1, 4)
+
+
+def test_growing_a_file_reuses_its_rows(fake, tmp_path, monkeypatch):
+    out = tmp_path / "grow.npz"
+    small = sim.simulate("bsq", tier="fake", n=7, preset="smoke", out=out, progress=False)
+    first = read_suite(small).stats["pk"]
+    # any chunk inside the first 7 rows must not run again: crash if it does
+    monkeypatch.setenv("FAKE_TIER_CRASH_AT", str(sim_seeds("bsq", 7)[0]))
+    sim.simulate("bsq", tier="fake", n=11, preset="smoke", out=out, progress=False)
+    grown = read_suite(out)
+    assert len(grown) == 11
+    np.testing.assert_array_equal(grown.stats["pk"][:7], first)
+    monkeypatch.delenv("FAKE_TIER_CRASH_AT")
+    ref = sim.simulate("bsq", tier="fake", n=11, preset="smoke", out=tmp_path / "ref.npz", progress=False)
+    assert read_suite(ref).stats["pk"].tobytes() == grown.stats["pk"].tobytes()

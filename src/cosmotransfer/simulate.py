@@ -38,7 +38,7 @@ from tqdm.auto import tqdm
 
 from . import __version__, paths
 from .config import SCALES, ConfigError, get_scale
-from .data import DataFileError, SuiteData, load_npz, read_suite, save_npz, stable_hash, write_suite
+from .data import DataFileError, SuiteData, load_npz, read_manifest, read_suite, save_npz, stable_hash, write_suite
 from .stats import kbins
 from .suites import design, get_suite, sim_seeds
 
@@ -105,8 +105,11 @@ class SuiteRun:
         self.n = self.suite.n_used if n is None else int(n)
         self.params = design(self.suite, self.n)  # validates n
         self.seeds = sim_seeds(self.suite, self.n)
-        statistics = tuple(statistics) if statistics else self.suite.statistics
-        self.settings = self.tier.settings(get_scale(preset).sim, statistics)
+        if not statistics:  # default: the suite's statistics that this tier can make
+            statistics = tuple(s for s in self.suite.statistics if s in getattr(self.tier, "STATISTICS", self.suite.statistics))
+        self.settings = self.tier.settings(get_scale(preset).sim, tuple(statistics))
+        if hasattr(self.tier, "check_design"):  # e.g. no PNG in the emulated tier: fail before any work
+            self.tier.check_design(self.params)
         self.meta = {
             "suite": self.suite.name,
             "tier": tier,
@@ -125,16 +128,42 @@ class SuiteRun:
         self.chunks = [(a, min(a + chunk, self.n)) for a in range(0, self.n, chunk)]
 
     def existing_output_matches(self) -> bool:
-        """True if the output file exists and was made with exactly these inputs."""
+        """True if the output file exists and was made with exactly these inputs.
+
+        A file made with the same settings for fewer design points is grown, not redone: its
+        rows become finished chunks (design points are a prefix-stable sequence).
+        """
         if not self.out.is_file():
             return False
-        _, meta = load_npz(self.out)
-        if meta.get("config_hash") != self.key:
+        arrays, meta = load_npz(self.out)
+        if meta.get("config_hash") == self.key:
+            return True
+        same_but_n = {k: v for k, v in meta.items() if k not in ("n", "config_hash")} == {
+            k: v for k, v in self.meta.items() if k not in ("n", "config_hash")}
+        if not (same_but_n and meta["n"] < self.n):
             raise DataFileError(
                 f"{self.out} exists but was made with other settings (config hash {meta.get('config_hash')} ≠ {self.key}); "
                 "pass --force to overwrite it, or --out to write elsewhere"
             )
-        return True
+        self._adopt_rows(arrays, meta["n"])
+        return False
+
+    def _adopt_rows(self, arrays: dict[str, np.ndarray], n_old: int) -> None:
+        """Store the chunks that lie wholly inside the first ``n_old`` rows of an existing file.
+
+        Each adopted chunk carries its share of the old file's compute time, so the grown file's
+        manifest still reports the total.
+        """
+        try:
+            old_compute = float(read_manifest(self.out).get("compute_s") or 0.0)
+        except DataFileError:
+            old_compute = 0.0
+        outputs = [k for k in arrays if k not in ("params", "index", "seeds", "k")]  # pk, mpk, derived_*
+        for a, b in self.chunks:
+            path = self.chunk_dir / _chunk_name(a, b)
+            if b <= n_old and not path.is_file():
+                save_npz(path, {k: arrays[k][a:b] for k in outputs},
+                         {"config_hash": self.key, "start": a, "stop": b, "wall_s": old_compute * (b - a) / n_old})
 
     def missing_chunks(self, shard: tuple[int, int] = (0, 1)) -> list[tuple[int, int]]:
         i, n = shard
