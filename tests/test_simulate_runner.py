@@ -115,3 +115,16 @@ def test_growing_a_file_reuses_its_rows(fake, tmp_path, monkeypatch):
     monkeypatch.delenv("FAKE_TIER_CRASH_AT")
     ref = sim.simulate("bsq", tier="fake", n=11, preset="smoke", out=tmp_path / "ref.npz", progress=False)
     assert read_suite(ref).stats["pk"].tobytes() == grown.stats["pk"].tobytes()
+
+
+def test_interrupted_run_is_reused_by_a_run_with_another_n(fake, tmp_path, monkeypatch):
+    seeds = sim_seeds("nwlh", 12)
+    monkeypatch.setenv("FAKE_TIER_CRASH_AT", str(seeds[10]))  # a 12-point run dies in its last chunk
+    with pytest.raises(RuntimeError):
+        sim.simulate("nwlh", tier="fake", n=12, preset="smoke", out=tmp_path / "big.npz", progress=False)
+    monkeypatch.setenv("FAKE_TIER_CRASH_AT", str(seeds[0]))  # reusing chunks must not re-run row 0
+    small = sim.simulate("nwlh", tier="fake", n=9, preset="smoke", out=tmp_path / "small.npz", progress=False)
+    assert len(read_suite(small)) == 9
+    monkeypatch.delenv("FAKE_TIER_CRASH_AT")
+    big = sim.simulate("nwlh", tier="fake", n=12, preset="smoke", out=tmp_path / "big.npz", progress=False)
+    np.testing.assert_array_equal(read_suite(big).stats["pk"][:9], read_suite(small).stats["pk"])

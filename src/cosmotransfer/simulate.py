@@ -25,7 +25,6 @@ from __future__ import annotations
 
 import importlib
 import json
-import shutil
 import subprocess
 import sys
 import time
@@ -121,9 +120,12 @@ class SuiteRun:
             "code_version": __version__,
         }
         self.key = stable_hash(self.meta)
+        # A chunk's content depends on its rows' design points and seeds, not on how many points
+        # the suite has: chunks are keyed without n, so a run with another n reuses them.
+        self.chunk_key = stable_hash({k: v for k, v in self.meta.items() if k != "n"})
         self.meta["config_hash"] = self.key
         self.out = Path(out) if out else default_output(self.suite.name, tier, preset)
-        self.chunk_dir = paths.cache_dir("simulate", self.key)
+        self.chunk_dir = paths.cache_dir("simulate", self.chunk_key)
         chunk = self.tier.CHUNK
         self.chunks = [(a, min(a + chunk, self.n)) for a in range(0, self.n, chunk)]
 
@@ -138,8 +140,7 @@ class SuiteRun:
         arrays, meta = load_npz(self.out)
         if meta.get("config_hash") == self.key:
             return True
-        same_but_n = {k: v for k, v in meta.items() if k not in ("n", "config_hash")} == {
-            k: v for k, v in self.meta.items() if k not in ("n", "config_hash")}
+        same_but_n = stable_hash({k: v for k, v in meta.items() if k not in ("n", "config_hash")}) == self.chunk_key
         if not (same_but_n and meta["n"] < self.n):
             raise DataFileError(
                 f"{self.out} exists but was made with other settings (config hash {meta.get('config_hash')} ≠ {self.key}); "
@@ -163,7 +164,7 @@ class SuiteRun:
             path = self.chunk_dir / _chunk_name(a, b)
             if b <= n_old and not path.is_file():
                 save_npz(path, {k: arrays[k][a:b] for k in outputs},
-                         {"config_hash": self.key, "start": a, "stop": b, "wall_s": old_compute * (b - a) / n_old})
+                         {"chunk_key": self.chunk_key, "start": a, "stop": b, "wall_s": old_compute * (b - a) / n_old})
 
     def missing_chunks(self, shard: tuple[int, int] = (0, 1)) -> list[tuple[int, int]]:
         i, n = shard
@@ -181,7 +182,7 @@ class SuiteRun:
                    desc=f"{self.suite.name} [{self.tier_name}]", disable=not progress)
         bar.update(bar.total - sum(b - a for a, b in todo))  # resumed chunks
         jobs = [(self.tier.__name__, self.params[a:b], self.seeds[a:b], self.settings, device,
-                 self.chunk_dir / _chunk_name(a, b), {"config_hash": self.key, "start": a, "stop": b}) for a, b in todo]
+                 self.chunk_dir / _chunk_name(a, b), {"chunk_key": self.chunk_key, "start": a, "stop": b}) for a, b in todo]
         if workers > 1 and len(jobs) > 1:
             # spawn, not fork: torch and CAMB keep threads and state that forking copies badly
             with ProcessPoolExecutor(workers, mp_context=get_context("spawn")) as pool:
@@ -199,7 +200,7 @@ class SuiteRun:
         parts, wall = [], 0.0
         for a, b in self.chunks:
             arrays, meta = load_npz(self.chunk_dir / _chunk_name(a, b))
-            if meta.get("config_hash") != self.key or (meta["start"], meta["stop"]) != (a, b):
+            if meta.get("chunk_key") != self.chunk_key or (meta["start"], meta["stop"]) != (a, b):
                 raise DataFileError(f"chunk {a}:{b} in {self.chunk_dir} belongs to another run; delete that folder and rerun")
             parts.append(arrays)
             wall += meta["wall_s"]
@@ -215,7 +216,10 @@ class SuiteRun:
             "command": command, "compute_s": round(wall, 2), "device": device,
             "git_commit": git_commit(), "created": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
         })
-        shutil.rmtree(self.chunk_dir, ignore_errors=True)
+        for a, b in self.chunks:  # chunks beyond n (from a larger run) stay for that run
+            (self.chunk_dir / _chunk_name(a, b)).unlink()
+        if not any(self.chunk_dir.iterdir()):
+            self.chunk_dir.rmdir()
         return self.out
 
 
