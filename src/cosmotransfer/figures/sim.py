@@ -1,0 +1,89 @@
+"""Figures of the simulation section of notebook 01: what the particle-mesh engine makes.
+
+Each function takes arrays (from :func:`cosmotransfer.sim.simulate_fields`, a suite file or
+CAMB) and returns a :class:`matplotlib.figure.Figure`; nothing here runs a simulation.
+"""
+from __future__ import annotations
+
+import matplotlib.pyplot as plt
+import numpy as np
+from matplotlib.colors import LogNorm
+from matplotlib.ticker import NullFormatter
+
+
+def _slab(field: np.ndarray, thickness: int) -> np.ndarray:
+    """Mean of ``field`` ((n, n, n)) over the first ``thickness`` planes along the last axis."""
+    return np.asarray(field)[:, :, :thickness].mean(axis=2)
+
+
+def density_slices(delta: np.ndarray, delta_marked: np.ndarray, box: float, thickness: float = 20.0,
+                   title: str | None = None):
+    """Side by side: the density 1 + δ and the marked density 1 + δ_M in one slab.
+
+    ``delta``, ``delta_marked``: (n, n, n) contrasts on the estimator mesh; ``box`` [Mpc/h];
+    ``thickness`` [Mpc/h] of the slab (rounded to whole cells). The mark up-weights the
+    underdense regions, so the marked field lights up the voids the density field leaves dark.
+    """
+    n = delta.shape[0]
+    cells = max(1, int(round(thickness / box * n)))
+    fig, axes = plt.subplots(1, 2, figsize=(10, 4.6), constrained_layout=True)
+    for ax, field, name in ((axes[0], delta, r"$1+\delta$"), (axes[1], delta_marked, r"$1+\delta_M$ (marked)")):
+        img = np.clip(1.0 + _slab(field, cells), 1e-2, None)
+        im = ax.imshow(img.T, origin="lower", extent=(0, box, 0, box), cmap="magma",
+                       norm=LogNorm(vmin=max(img.min(), 5e-2), vmax=img.max()))
+        ax.set_xlabel(r"$x$ [Mpc/$h$]")
+        ax.set_ylabel(r"$y$ [Mpc/$h$]")
+        ax.set_title(f"{name}, slab of {cells * box / n:.0f} Mpc/$h$")
+        fig.colorbar(im, ax=ax, shrink=0.85)
+    if title:
+        fig.suptitle(title)
+    return fig
+
+
+def spectra(k: np.ndarray, pk: np.ndarray, mpk: np.ndarray, labels, reference: dict | None = None):
+    """P(k) and marked P(k) of a few cosmologies, with optional reference curves.
+
+    ``k`` (n_k,) [h/Mpc]; ``pk``, ``mpk`` (m, n_k) [(Mpc/h)³]; ``labels`` (m,) legend text;
+    ``reference``: optional ``{"pk": (m, n_k), "mpk": (m, n_k), "label": str}`` drawn dashed in
+    the same colours (e.g. the real Quijote spectra at the same cosmologies).
+    """
+    pk, mpk = np.atleast_2d(pk), np.atleast_2d(mpk)
+    fig, axes = plt.subplots(1, 2, figsize=(10, 4.2), constrained_layout=True)
+    for i, lab in enumerate(labels):
+        c = f"C{i}"
+        axes[0].loglog(k, pk[i], color=c, label=lab)
+        axes[1].loglog(k, mpk[i], color=c, label=lab)
+        if reference is not None:
+            axes[0].loglog(k, reference["pk"][i], color=c, ls="--", lw=1)
+            axes[1].loglog(k, reference["mpk"][i], color=c, ls="--", lw=1)
+    for ax, name in zip(axes, (r"$P(k)$", r"$M(k)$ (marked)")):
+        ax.xaxis.set_minor_formatter(NullFormatter())  # minor log labels collide over one decade
+        ax.set_xlabel(r"$k$ [$h$/Mpc]")
+        ax.set_ylabel(name + r" [(Mpc/$h$)$^3$]")
+    if reference is not None:
+        axes[0].plot([], [], color="k", ls="--", lw=1, label=reference.get("label", "reference"))
+    axes[0].legend(fontsize=8)
+    return fig
+
+
+def ratio_to_theory(k: np.ndarray, pk: np.ndarray, theory: dict, labels, band: dict | None = None):
+    """Simulated P(k) divided by theory spectra, one panel per theory.
+
+    ``pk`` (m, n_k) [(Mpc/h)³]; ``theory``: ``{name: (m, n_k)}`` (e.g. ``"HMcode-2020"``,
+    ``"linear"``); ``band``: optional ``{name: (lo, hi)}`` tolerance band to shade, e.g. the
+    fidelity targets. Horizontal line at 1.
+    """
+    pk = np.atleast_2d(pk)
+    fig, axes = plt.subplots(1, len(theory), figsize=(5 * len(theory), 3.8), constrained_layout=True, squeeze=False)
+    for ax, (name, th) in zip(axes[0], theory.items()):
+        th = np.atleast_2d(th)
+        for i, lab in enumerate(labels):
+            ax.semilogx(k, pk[i] / th[i], color=f"C{i}", label=lab)
+        ax.axhline(1.0, color="k", lw=0.8)
+        if band and name in band:
+            ax.axhspan(*band[name], color="0.85", zorder=0)
+        ax.xaxis.set_minor_formatter(NullFormatter())
+        ax.set_xlabel(r"$k$ [$h$/Mpc]")
+        ax.set_ylabel(rf"$P_{{\rm sim}}/P_{{\rm {name}}}$")
+    axes[0][0].legend(fontsize=8)
+    return fig
