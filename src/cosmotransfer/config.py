@@ -83,6 +83,15 @@ def fiducial_vector() -> np.ndarray:
     return np.array([PRIORS[n].fiducial for n in PARAM_NAMES])
 
 
+def with_params(**values: float) -> np.ndarray:
+    """(n_params,) float64 — the fiducial cosmology with some parameters changed (checked against the prior)."""
+    theta = fiducial_vector()
+    for name, v in values.items():
+        check_in_prior(name, v)
+        theta[PARAM_NAMES.index(name)] = v
+    return theta
+
+
 def check_in_prior(name: str, values, lo: float | None = None, hi: float | None = None) -> None:
     """Raise :class:`ConfigError` if any of ``values`` lies outside ``[lo, hi]`` (default: the prior)."""
     p = get_param(name)
@@ -145,8 +154,8 @@ class TrainConfig:
     weight_decay: float = 1e-4
     betas: tuple[float, float] = (0.5, 0.999)
     batch_size: int = 32
-    max_epochs: int = 1000
-    patience: int = 50
+    max_epochs: int | None = None  # None: the scale's max_epochs
+    patience: int | None = None  # None: the scale's patience
 
     def with_(self, **changes) -> "TrainConfig":
         return replace(self, **changes)
@@ -154,6 +163,11 @@ class TrainConfig:
 
 #: The transfer variants (see :mod:`cosmotransfer.transfer`); ``scratch`` is the baseline.
 VARIANTS: tuple[str, ...] = ("scratch", "dummy", "nodummy", "frozen")
+#: Spare (dummy) outputs of the pre-trained network: one per new parameter of the largest case
+#: (f(R): Mν and f_R0). They carry no loss, so their number does not change pre-training.
+N_DUMMY = 2
+#: Width of the bottleneck layer the frozen variant's pre-trained network ends in (the paper's 10).
+BOTTLENECK = 10
 
 
 @dataclass(frozen=True)
@@ -162,6 +176,12 @@ class Scale:
 
     ``n_suite`` caps how many design points of a suite a stage uses (``None``: all);
     ``budgets`` is the fine-tuning grid N; ``seeds`` the training seeds for the bands.
+    ``train`` holds one :class:`TrainConfig` per training stage — ``pretrain`` (the ΛCDM
+    network), ``scratch`` (the baseline), ``finetune`` (dummy / no-dummy variants) and ``head``
+    (the frozen variant's new head); read them with :meth:`stage`. With ``optuna_trials`` > 0
+    (the paper scale) they are the starting points of the searches in :mod:`cosmotransfer.hpo`.
+    ``threads``: torch CPU threads per training process (``None``: torch's default);
+    ``workers``: training runs of a sweep that go on at once, in separate processes.
     """
 
     name: str
@@ -175,9 +195,20 @@ class Scale:
     max_epochs: int = 1000
     patience: int = 50
     optuna_trials: int = 0  # 0: use the tuned defaults
+    train: Mapping[str, TrainConfig] = field(default_factory=dict)
+    threads: int | None = None
+    workers: int = 1
 
     def with_(self, **changes) -> "Scale":
         return replace(self, **changes)
+
+    def stage(self, name: str) -> TrainConfig:
+        """The training config of one stage, with the scale's epoch cap and patience filled in."""
+        try:
+            cfg = self.train[name]
+        except KeyError:
+            raise ConfigError(f"scale {self.name!r} has no training stage {name!r}; stages: {', '.join(self.train)}") from None
+        return cfg.with_(max_epochs=cfg.max_epochs or self.max_epochs, patience=cfg.patience or self.patience)
 
 
 SCALES: dict[str, Scale] = {
@@ -186,24 +217,42 @@ SCALES: dict[str, Scale] = {
         description="tests and CI: tiny suites, a few epochs; seconds per notebook",
         sim=SimPreset(box=250.0, n_particles=32, n_mesh=64, n_steps=5, z_init=9.0),
         tier="emulated",
-        n_suite={"bsq": 512, "nwlh": 256, "mg": 256, "png_eq": 256, "png_lc": 256},
-        n_pretrain=(256,),
+        n_suite={"bsq": 256, "nwlh": 256, "mg": 256, "png_eq": 256, "png_lc": 256},
+        n_pretrain=(128, 256),
         budgets=(50, 100),
         seeds=(0,),
         max_epochs=20,
         patience=5,
+        train={
+            "pretrain": TrainConfig(hidden=(64, 64), dropout=0.1, lr=1e-3, weight_decay=1e-4),
+            "scratch": TrainConfig(hidden=(64, 64), dropout=0.1, lr=1e-3, weight_decay=1e-4),
+            "finetune": TrainConfig(lr=3e-4, weight_decay=1e-4),
+            "head": TrainConfig(head_hidden=(32,), dropout=0.0, lr=1e-3, weight_decay=1e-4),
+        },
+        threads=1,
     ),
     "book": Scale(
         name="book",
         description="the published book: shipped emulated suites, CPU training within the CI budget",
-        sim=SimPreset(box=1000.0, n_particles=256, n_mesh=512, n_steps=10, z_init=9.0),
+        # the paper preset's resolution (particle spacing, force cell, steps) in a box 8× smaller
+        # in volume, so notebook 01 can run it on a CPU (~15 s per simulation)
+        sim=SimPreset(box=500.0, n_particles=128, n_mesh=256, n_steps=10, z_init=9.0),
         tier="emulated",
         n_suite={"bsq": 22000, "nwlh": 2000, "mg": 2000, "png_eq": 1000, "png_lc": 1000},
         n_pretrain=(2000, 22000),
-        budgets=(50, 100, 200, 400, 800, 1400),
+        budgets=(50, 75, 100, 125, 150, 200, 400, 800, 1400),
         seeds=(0, 1, 2),
         max_epochs=300,
         patience=30,
+        train={
+            "pretrain": TrainConfig(hidden=(256, 256), dropout=0.1, lr=1e-3, weight_decay=1e-4),
+            "scratch": TrainConfig(hidden=(256, 256), dropout=0.1, lr=1e-3, weight_decay=1e-4),
+            "finetune": TrainConfig(lr=3e-4, weight_decay=1e-4),
+            "head": TrainConfig(head_hidden=(128,), dropout=0.2, lr=8e-4, weight_decay=1e-4),
+        },
+        # small networks: two single-threaded training processes beat one two-threaded one
+        threads=1,
+        workers=2,
     ),
     "paper": Scale(
         name="paper",
@@ -217,6 +266,16 @@ SCALES: dict[str, Scale] = {
         max_epochs=1000,
         patience=50,
         optuna_trials=100,
+        # starting points of the Optuna searches (the paper's good BSQ network for pre-training)
+        train={
+            "pretrain": TrainConfig(hidden=(400, 440, 210), dropout=0.25, lr=4e-4, weight_decay=1e-4),
+            "scratch": TrainConfig(hidden=(400, 440, 210), dropout=0.25, lr=4e-4, weight_decay=1e-4),
+            "finetune": TrainConfig(lr=1e-4, weight_decay=1e-4),
+            "head": TrainConfig(head_hidden=(128, 128), dropout=0.1, lr=4e-4, weight_decay=1e-4),
+        },
+        # several searches share the GPU at once (small networks leave it mostly idle)
+        threads=2,
+        workers=4,
     ),
 }
 DEFAULT_SCALE = "book"
