@@ -22,7 +22,7 @@ book: install
 test: install
 	rm -rf $(SMOKE_BOOK)
 	$(PY) -m cosmotransfer.cli book --scale smoke --out $(SMOKE_BOOK)
-	COSMOTRANSFER_BOOK_DIR=$(SMOKE_BOOK) $(PY) -m pytest tests
+	COSMOTRANSFER_BOOK_DIR=$(SMOKE_BOOK) $(PY) -m pytest -m "not slow" tests
 	$(PY) -m pytest --nbval-lax --nbval-current-env $(SMOKE_BOOK)/book
 
 clean:

@@ -1,0 +1,213 @@
+"""The emulated data tier: nonlinear theory P(k) plus the sample variance of one Quijote box.
+
+For each design point (a full parameter vector θ and a simulation seed):
+
+1. the GR total-matter spectrum at z = 0 — CAMB HMcode-2020, σ8-normalised
+   (:class:`cosmotransfer.cosmology.Spectra`; massive ν and constant w included);
+2. for f(R) points, times the Hu–Sawicki response P_fR/P_GR of ``fremu`` at the same Mν
+   (:func:`cosmotransfer.cosmology.fR_boost`);
+3. averaged over the lattice modes of each of the 79 Quijote bins — the mean of P(|k|) over
+   every k = k_F n with |n| in the shell, exactly as a measured bin averages its modes (at the
+   bin's mean k instead, the first bin would be 1.4 % off);
+4. one box's sample variance: P̂ = P̄ · Gamma(N_k, 1/N_k) per bin, N_k = n_modes/2 the
+   independent modes of the bin in a 1 Gpc/h box (so Var P̂ = P̄²/N_k), drawn with
+   ``numpy.random.default_rng(seed)``.
+
+The tier always mimics the 1 Gpc/h Quijote box (``config.BOX``) and its 79 bins, whatever
+scale preset is asked for (a preset's particle-mesh settings do not apply here). It has no
+density field, so it makes no marked P(k) and no primordial non-Gaussianity: asking for either
+is a :class:`~cosmotransfer.config.ConfigError` that names the simulated tier.
+
+The runner contract (``CHUNK``, :func:`settings`, :func:`run_chunk`) is described in
+:mod:`cosmotransfer.simulate`.
+"""
+from __future__ import annotations
+
+import warnings
+from functools import lru_cache
+
+import numpy as np
+
+from .config import BOX, K_MAX, N_KBINS, PARAM_NAMES, ConfigError, SimPreset
+from .cosmology import Spectra, camb_settings, fR_boost, fr_settings
+from .stats import kbins
+
+CHUNK = 50  # design points per work unit: ≈ 20–40 s on one core
+#: The statistics this tier can make.
+STATISTICS = ("pk",)
+_FNL = [PARAM_NAMES.index("fNL_loc"), PARAM_NAMES.index("fNL_equil")]
+_FR0 = PARAM_NAMES.index("fR0")
+
+
+def settings(preset: SimPreset | None = None, statistics=("pk",)) -> dict:
+    """Everything that determines this tier's output (hashed into the cache key).
+
+    ``preset`` is accepted for the runner's contract and ignored: the emulated tier is always
+    one 1 Gpc/h Quijote box.
+    """
+    unknown = [s for s in statistics if s not in STATISTICS]
+    if unknown:
+        raise ConfigError(
+            f"the emulated tier makes only {', '.join(STATISTICS)}; {', '.join(unknown)} needs a density field: "
+            "use the simulated tier (--tier simulated)"
+        )
+    return {
+        "tier": "emulated",
+        "statistics": list(statistics),
+        "box": BOX,
+        "k_max": K_MAX,
+        "n_kbins": N_KBINS,
+        "z": 0.0,
+        "preset_note": "the emulated tier is always one 1 Gpc/h Quijote box with 79 bins, whatever the preset",
+        "power": "CAMB HMcode-2020 total matter, sigma8-normalised",
+        "camb": camb_settings(),
+        "fR": fr_settings(),
+        "bin_average": "mean of P(|k|) over the lattice modes k_F n of each shell, |n| in [i, i+1)",
+        "sample_variance": "P * Gamma(N_k, 1/N_k) per bin, N_k = n_modes/2; numpy default_rng(seed).gamma",
+        "dtype": "float32",
+    }
+
+
+def check_design(params: np.ndarray) -> None:
+    """Raise :class:`ConfigError` for design points this tier cannot emulate (PNG)."""
+    params = np.atleast_2d(params)
+    if np.any(params[:, _FNL] != 0.0):
+        raise ConfigError(
+            "the emulated tier has no primordial non-Gaussianity (f_NL ≠ 0 needs the initial conditions of a "
+            "density field): use the simulated tier (--tier simulated) for the PNG suites"
+        )
+
+
+@lru_cache(maxsize=None)
+def shell_modes(box: float = BOX) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """The distinct mode radii of the bins of :func:`cosmotransfer.stats.kbins`.
+
+    Returns ``k`` (m,) float64 [h/Mpc], one per distinct |n|² in the kept shells; ``bin``
+    (m,) int64, the bin (0 … 78) of each; ``count`` (m,) float64, the lattice points with that
+    |n|². A bin average is ``bincount(bin, count·P(k)) / bincount(bin, count)``.
+    """
+    kb = kbins(box)
+    n_max = int(kb.index[-1]) + 1
+    n = np.arange(-n_max, n_max + 1)
+    nxy2 = (n[:, None] ** 2 + n[None, :] ** 2).ravel()
+    s_max = n_max**2  # |n|² < (i_last + 1)²
+    count = np.zeros(s_max, dtype=np.int64)
+    for nz in n:
+        s = nxy2 + nz * nz
+        count += np.bincount(s[s < s_max], minlength=s_max)
+    s = np.flatnonzero(count)
+    shell = np.floor(np.sqrt(s)).astype(np.int64)  # |n| ∈ [i, i+1); exact for perfect squares
+    pos = np.searchsorted(kb.index, shell)
+    keep = (pos < len(kb.index)) & (kb.index[np.minimum(pos, len(kb.index) - 1)] == shell)
+    s, pos = s[keep], pos[keep]
+    return np.sqrt(s) * kb.kf, pos, count[s].astype(np.float64)
+
+
+def bin_average(pk_modes: np.ndarray, box: float = BOX) -> np.ndarray:
+    """(79,) mean over each bin's modes of a spectrum given at the radii of :func:`shell_modes`."""
+    _, b, c = shell_modes(box)
+    return np.bincount(b, weights=c * pk_modes, minlength=N_KBINS) / np.bincount(b, weights=c, minlength=N_KBINS)
+
+
+def mean_pk(theta) -> np.ndarray:
+    """(79,) float64 [(Mpc/h)^3] — the noise-free, mode-averaged emulated P(k) of one cosmology."""
+    theta = np.asarray(theta, dtype=np.float64)
+    check_design(theta)
+    k, _, _ = shell_modes(BOX)
+    p = Spectra(theta).nonlinear(k)
+    if theta[_FR0] != 0.0:
+        p = p * fR_boost(theta, k)
+    return bin_average(p)
+
+
+def sample_variance(pk_mean: np.ndarray, seed: int) -> np.ndarray:
+    """(79,) one box's realisation of ``pk_mean``: P·Gamma(N_k, 1/N_k) per bin, seeded by ``seed``."""
+    nk = kbins(BOX).n_independent
+    return pk_mean * np.random.default_rng(int(seed)).gamma(shape=nk, scale=1.0 / nk)
+
+
+def _check_settings(given: dict) -> None:
+    """Refuse settings this code would not record; only warn when just a package version differs."""
+    here = settings(None, tuple(given.get("statistics", STATISTICS)))
+    versions = {"camb": "camb_version", "fR": "fremu_version"}
+
+    def strip(d):
+        return {k: ({kk: vv for kk, vv in v.items() if kk != versions[k]} if k in versions else v) for k, v in d.items()}
+
+    if strip(given) != strip(here):
+        diff = sorted(k for k in set(given) | set(here) if strip(given).get(k) != strip(here).get(k))
+        raise ConfigError(f"these emulated-tier settings differ from this code's in {diff}; "
+                          "regenerate the suite with this code")
+    if given != here:
+        warnings.warn(f"emulated-tier package versions differ from the recorded ones "
+                      f"(recorded camb {given['camb']['camb_version']}, fremu {given['fR']['fremu_version']}); "
+                      "spectra may differ slightly", stacklevel=3)
+
+
+def run_chunk(params: np.ndarray, seeds: np.ndarray, settings: dict, device: str = "cpu") -> dict[str, np.ndarray]:
+    """``params`` (m, 10) float64, ``seeds`` (m,) int64 → ``{"pk": (m, 79) float32 [(Mpc/h)^3]}``.
+
+    CPU only (``device`` is ignored: CAMB has no GPU path). ``settings`` must be this tier's
+    (they are checked against what this code would record, so a file cannot be silently
+    re-made with other spectra).
+    """
+    _check_settings(settings)
+    params = np.atleast_2d(np.asarray(params, dtype=np.float64))
+    check_design(params)
+    pk = np.stack([sample_variance(mean_pk(theta), seed) for theta, seed in zip(params, np.asarray(seeds))])
+    return {"pk": pk.astype(np.float32)}
+
+
+# --------------------------------------------------------------------------------------
+# Validation against measured spectra (the real Quijote latin hypercube, or any suite)
+# --------------------------------------------------------------------------------------
+def compare_with_reference(params: np.ndarray, pk_ref: np.ndarray, seeds=None, progress: bool = False) -> dict[str, np.ndarray]:
+    """Emulated tier vs measured spectra at the same cosmologies.
+
+    ``params`` (n, 10) full parameter vectors; ``pk_ref`` (n, 79) measured P(k) [(Mpc/h)^3]
+    (e.g. Quijote's ``LH_Pk_m_z0.npy``); ``seeds`` (n,) for the emulated draws (default 0 … n−1).
+    Returns per k bin ((79,) arrays, ``k`` included):
+
+    * ``ratio_median``, ``ratio_lo``, ``ratio_hi`` — median and 16/84 % of P_emu/P_ref, P_emu the
+      emulated realisation (theory × Gamma draw);
+    * ``theory_median``, ``theory_lo``, ``theory_hi`` — the same for the noise-free theory P̄;
+    * ``scatter_ref`` — std over cosmologies of ln(P_ref/P̄), the measured scatter about the
+      smooth model; ``scatter_emu`` — the same for the emulated realisations;
+      ``scatter_expected`` = 1/√N_k, what one box's sample variance alone gives.
+    """
+    from tqdm.auto import tqdm
+
+    params = np.atleast_2d(np.asarray(params, dtype=np.float64))
+    pk_ref = np.asarray(pk_ref, dtype=np.float64)
+    seeds = np.arange(len(params)) if seeds is None else np.asarray(seeds)
+    theory = np.stack([mean_pk(t) for t in tqdm(params, disable=not progress, desc="theory P(k)")])
+    emu = np.stack([sample_variance(m, s) for m, s in zip(theory, seeds)])
+    out = {"k": kbins(BOX).k, "n": np.array(len(params))}
+    for name, num in (("ratio", emu), ("theory", theory)):
+        lo, med, hi = np.percentile(num / pk_ref, [16, 50, 84], axis=0)
+        out.update({f"{name}_median": med, f"{name}_lo": lo, f"{name}_hi": hi})
+    out["scatter_ref"] = np.std(np.log(pk_ref / theory), axis=0)
+    out["scatter_emu"] = np.std(np.log(emu / theory), axis=0)
+    out["scatter_expected"] = 1.0 / np.sqrt(kbins(BOX).n_independent)
+    return out
+
+
+def response(name: str, values, base=None) -> dict[float, np.ndarray]:
+    """Noise-free response of the emulated P(k) to one parameter: {value: (79,) P(θ)/P(base)}.
+
+    ``base`` (10,) is the reference cosmology (default: the fiducial with Mν = 0.1 eV, inside
+    fremu's prior); θ is ``base`` with ``name`` set to each of ``values``.
+    """
+    from .config import fiducial_vector
+
+    if base is None:
+        base = fiducial_vector()
+        base[PARAM_NAMES.index("Mnu")] = 0.1
+    base = np.asarray(base, dtype=np.float64)
+    ref = mean_pk(base)
+    out = {}
+    for v in values:
+        theta = base.copy()
+        theta[PARAM_NAMES.index(name)] = v
+        out[float(v)] = mean_pk(theta) / ref
+    return out
