@@ -20,13 +20,18 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import re
 import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
 
-from .config import PARAM_NAMES
+from . import paths
+from .config import LCDM_PARAMS, PARAM_NAMES, check_in_prior, fiducial_vector, get_param, get_scale
+from .stats import kbins
+from .suites import SUITES, Split, get_suite, make_split
+from .suites import split as suite_split
 
 
 class DataFileError(RuntimeError):
@@ -63,6 +68,9 @@ def atomic_write(path: Path, write) -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
     os.close(fd)
+    umask = os.umask(0)
+    os.umask(umask)
+    os.chmod(tmp, 0o666 & ~umask)  # mkstemp makes 0600; the file is data, readable like any other
     try:
         write(Path(tmp))
         os.replace(tmp, path)
@@ -202,3 +210,355 @@ def read_suite(path: Path, verify: bool = True) -> SuiteData:
         )
     except KeyError as e:
         raise DataFileError(f"data file {path} lacks {e}; it is not a suite file — regenerate it with `cosmotransfer simulate`") from None
+
+
+# ======================================================================================
+# Learning pipeline: suite → (x, y) arrays a network trains on
+# ======================================================================================
+# Below this line: preprocessing, the suite locator of the notebooks, and the loaders for
+# real Quijote data (bring your own suites). Everything returns plain numpy arrays; torch
+# only enters in :mod:`cosmotransfer.train`.
+
+#: Statistics the emulated tier cannot make: they need the simulated (particle-mesh) tier.
+SIMULATED_ONLY_STATS = ("mpk",)
+#: Suites whose physics only the simulated tier has (primordial non-Gaussianity).
+SIMULATED_ONLY_SUITES = ("png_eq", "png_lc")
+#: Processes that generate a missing smoke-scale suite (CAMB is the cost; the machines have 2 cores).
+SMOKE_WORKERS = 2
+#: Split seed of user-supplied suites (the shipped suites have their own, in ``suites.SUITES``).
+USER_SPLIT_SEED = 0
+
+
+def log_summaries(stat: np.ndarray, name: str = "summary") -> np.ndarray:
+    """log10 of a (n, n_k) positive summary array; a clear error if any entry is ≤ 0 or not finite."""
+    a = np.asarray(stat, dtype=np.float64)
+    bad = ~np.isfinite(a) | (a <= 0)
+    if bad.any():
+        row = int(np.flatnonzero(bad.any(axis=1))[0]) if a.ndim == 2 else 0
+        raise DataFileError(f"{name} has {bad.sum()} non-positive or non-finite entries (first in row {row}); "
+                            "log10 needs positive spectra — check or regenerate the suite")
+    return np.log10(a)
+
+
+@dataclass(frozen=True)
+class Standardizer:
+    """Per-bin standardisation ``(x − mean) / std`` with statistics fitted on one suite.
+
+    ``mean``, ``std``: (n_k,) float64 of log10 summaries.
+    """
+
+    mean: np.ndarray
+    std: np.ndarray
+
+    @classmethod
+    def fit(cls, x: np.ndarray) -> "Standardizer":
+        x = np.asarray(x, dtype=np.float64)
+        if len(x) < 2:
+            raise DataFileError("standardising needs at least 2 simulations")
+        std = x.std(axis=0)
+        # a constant bin (impossible for real spectra, possible for toy data) keeps unit scale
+        return cls(mean=x.mean(axis=0), std=np.where(std > 0, std, 1.0))
+
+    def transform(self, x: np.ndarray) -> np.ndarray:
+        """(n, n_k) float32 standardised features."""
+        return ((np.asarray(x, dtype=np.float64) - self.mean) / self.std).astype(np.float32)
+
+    def as_dict(self) -> dict:
+        return {"mean": self.mean.tolist(), "std": self.std.tolist()}
+
+
+def scale_targets(params: np.ndarray, targets: tuple[str, ...]) -> np.ndarray:
+    """(n, len(targets)) float32 in [0, 1]: full parameter vectors min–max scaled with the prior table.
+
+    ``params``: (n, 10) float64 in ``PARAM_NAMES`` order.
+    """
+    params = np.asarray(params, dtype=np.float64)
+    return np.stack([get_param(t).scale(params[:, PARAM_NAMES.index(t)]) for t in targets], axis=1).astype(np.float32)
+
+
+def unscale_targets(u: np.ndarray, targets: tuple[str, ...]) -> np.ndarray:
+    """Inverse of :func:`scale_targets`: (n, len(targets)) float64 in physical units."""
+    u = np.asarray(u, dtype=np.float64)
+    return np.stack([get_param(t).unscale(u[:, j]) for j, t in enumerate(targets)], axis=1)
+
+
+def array_hash(*arrays: np.ndarray, length: int = 16) -> str:
+    """Hash of array contents (dtype, shape and bytes): names the data a network was trained on."""
+    h = hashlib.sha256()
+    for a in arrays:
+        a = np.ascontiguousarray(a)
+        h.update(f"{a.dtype}{a.shape}".encode())
+        h.update(a.tobytes())
+    return h.hexdigest()[:length]
+
+
+@dataclass
+class LearningSet:
+    """One suite and statistic, ready for a network.
+
+    ``x``: (n, n_k) float32 — log10 summaries standardised per k bin with the statistics of the
+    suite's own train pool (validation and test rows never enter them); ``y``: (n, n_targets)
+    float32 — targets min–max scaled with the prior table; ``split``: the fixed 70/15/15 split
+    (``split.train(N)`` is the nested fine-tuning set of size N). ``key`` hashes x, y and the
+    split: it names the data in every cache key.
+    """
+
+    suite: str
+    stat: str
+    targets: tuple[str, ...]
+    x: np.ndarray
+    y: np.ndarray
+    split: Split
+    standardizer: Standardizer
+    key: str
+
+    def __len__(self) -> int:
+        return len(self.x)
+
+    @property
+    def n_pool(self) -> int:
+        return len(self.split.pool)
+
+    def train(self, n: int | None = None) -> tuple[np.ndarray, np.ndarray]:
+        rows = self.split.train(n)
+        return self.x[rows], self.y[rows]
+
+    def val(self) -> tuple[np.ndarray, np.ndarray]:
+        return self.x[self.split.val], self.y[self.split.val]
+
+    def test(self) -> tuple[np.ndarray, np.ndarray]:
+        return self.x[self.split.test], self.y[self.split.test]
+
+
+def default_split(data: SuiteData):
+    """The split a suite's rows use: the suite's own fixed split, or a seeded one for user data."""
+    n = len(data)
+    if data.suite in SUITES and np.array_equal(data.index, np.arange(n)):
+        return suite_split(data.suite, n)
+    return make_split(n, USER_SPLIT_SEED)
+
+
+def learning_set(data: SuiteData, stat: str = "pk", targets: tuple[str, ...] | None = None,
+                 split=None) -> LearningSet:
+    """Preprocess one statistic of a suite: x = standardised log10 summaries, y = scaled targets.
+
+    ``targets`` default to the suite's (``suites.SUITES``; the five ΛCDM parameters for user
+    suites); ``split`` defaults to :func:`default_split`.
+    """
+    if targets is None:
+        targets = SUITES[data.suite].targets if data.suite in SUITES else LCDM_PARAMS
+    targets = tuple(targets)
+    split = default_split(data) if split is None else split
+    logx = log_summaries(data.stat(stat), f"{stat} of {data.suite}")
+    scaler = Standardizer.fit(logx[split.pool])
+    x = scaler.transform(logx)
+    y = scale_targets(data.params, targets)
+    key = array_hash(x, y, split.pool, split.val, split.test)
+    return LearningSet(suite=data.suite, stat=stat, targets=targets, x=x, y=y, split=split, standardizer=scaler, key=key)
+
+
+# --------------------------------------------------------------------------------------
+# Which file a notebook reads at a scale
+# --------------------------------------------------------------------------------------
+def subset_suite(data: SuiteData, n: int) -> SuiteData:
+    """The first ``n`` rows of a suite (design points 0 … n−1 of a shipped suite)."""
+    if n > len(data):
+        raise DataFileError(f"suite {data.suite!r} has {len(data)} simulations; {n} were asked for")
+    return SuiteData(suite=data.suite, tier=data.tier, params=data.params[:n], index=data.index[:n],
+                     seeds=data.seeds[:n], k=data.k, stats={k: v[:n] for k, v in data.stats.items()},
+                     derived={k: v[:n] for k, v in data.derived.items()}, meta=data.meta)
+
+
+def suite_tier(suite: str, stat: str, scale) -> str:
+    """The tier that holds ``stat`` of ``suite`` at ``scale``: the scale's own tier where it can
+    make it, else ``"simulated"`` (marked P(k) and PNG need the particle-mesh engine)."""
+    sc = get_scale(scale)
+    if stat in SIMULATED_ONLY_STATS or suite in SIMULATED_ONLY_SUITES:
+        return "simulated"
+    return sc.tier
+
+
+def suite_path(suite: str, tier: str, scale) -> Path:
+    """Shipped files (``data/<tier>/``) at the book and paper scales; the cache at the smoke scale.
+
+    The emulated tier does not depend on the preset and the first N rows of a suite file are what
+    ``--n N`` makes, so at the smoke scale a shipped emulated file large enough is used as is.
+    """
+    sc = get_scale(scale)
+    shipped = paths.suite_file(suite, tier)
+    if sc.name != "smoke":
+        return shipped
+    n = sc.n_suite.get(suite) or get_suite(suite).n_used
+    if tier == "emulated" and shipped.is_file() and read_manifest(shipped)["n"] >= n:
+        return shipped
+    return paths.suite_file(suite, tier, root=paths.CACHE_DIR / "suites" / sc.name)
+
+
+def simulate_command(suite: str, tier: str, scale) -> str:
+    """The command that makes the file :func:`load_suite` looks for."""
+    sc = get_scale(scale)
+    n = sc.n_suite.get(suite) or get_suite(suite).n_used
+    if sc.name == "smoke":
+        return f"cosmotransfer simulate {suite} --tier {tier} --n {n} --preset smoke"
+    device = " --device cuda" if tier == "simulated" else ""
+    return f"cosmotransfer simulate {suite} --tier {tier} --n {get_suite(suite).n}{device}"
+
+
+def load_suite(suite: str, scale, stat: str = "pk", generate: bool | None = None, n: int | None = None) -> SuiteData:
+    """The suite a notebook reads at ``scale``: its first ``n`` rows (default ``n_suite[suite]``), holding ``stat``.
+
+    The tier is the scale's (:func:`suite_tier`). At the smoke scale a missing (or too small)
+    emulated file is generated into the cache (CAMB: about 0.2–0.4 s per simulation, two
+    processes); at the book and paper scales nothing is ever regenerated silently — a missing or
+    too small file raises :class:`DataFileError` naming the command that makes it. ``generate``
+    overrides that default.
+    """
+    sc = get_scale(scale)
+    s = get_suite(suite)
+    tier = suite_tier(s.name, stat, sc)
+    path = suite_path(s.name, tier, sc)
+    n = n or sc.n_suite.get(s.name) or s.n_used
+    if generate is None:
+        generate = sc.name == "smoke" and tier == "emulated"
+    have = read_manifest(path)["n"] if path.is_file() else 0
+    if have < n:
+        if not generate:
+            shown = path.relative_to(paths.ROOT) if path.is_relative_to(paths.ROOT) else path
+            what = f"is not at {shown}" if not have else f"at {shown} holds {have} simulations, not {n}"
+            raise DataFileError(f"{'marked P(k) of ' if stat == 'mpk' else ''}suite {s.name!r} ({tier} tier) {what}; "
+                                f"generate it with `{simulate_command(s.name, tier, sc)}`")
+        from .simulate import simulate
+
+        # a smaller file in the smoke cache is stale: replace it (two processes: CAMB is the cost)
+        simulate(s.name, tier=tier, n=n, preset=sc.name, out=path, force=True, workers=SMOKE_WORKERS, progress=False)
+    data = read_suite(path)
+    data.stat(stat)  # clear error if the file lacks the statistic
+    return subset_suite(data, n) if len(data) > n else data
+
+
+def find_suite(suite: str, scale, stat: str = "pk", n: int | None = None) -> tuple[SuiteData | None, str]:
+    """:func:`load_suite`, or ``(None, message)`` when the file does not exist or cannot be made.
+
+    For notebooks: a missing optional suite becomes an admonition, not a crash.
+    """
+    try:
+        return load_suite(suite, scale, stat, n=n), ""
+    except DataFileError as e:
+        return None, str(e)
+    except Exception as e:  # a tier that cannot run here (e.g. the simulated engine at smoke scale)
+        return None, f"suite {suite!r} ({stat}) could not be generated here: {type(e).__name__}: {e}"
+
+
+# --------------------------------------------------------------------------------------
+# Bring your own suites: real Quijote data
+# --------------------------------------------------------------------------------------
+def suite_from_arrays(pk, params, param_names: tuple[str, ...] | None = None, mpk=None, k=None,
+                      name: str = "user") -> SuiteData:
+    """A :class:`SuiteData` from stacked arrays (e.g. real Quijote summaries).
+
+    ``pk`` (and ``mpk``): (n_sims, 79) P(k) [(Mpc/h)^3] on the Quijote bins; ``params``:
+    (n_sims, len(param_names)) in the prior table's units (default names: the five ΛCDM
+    parameters); parameters not given sit at their fiducial value. ``k``: (79,) h/Mpc
+    (default: :func:`cosmotransfer.stats.kbins`). Raises ConfigError for a parameter outside
+    its prior and DataFileError for mismatched shapes.
+    """
+    param_names = tuple(param_names or LCDM_PARAMS)
+    pk = np.asarray(pk, dtype=np.float64)
+    params = np.atleast_2d(np.asarray(params, dtype=np.float64))
+    kk = kbins().k if k is None else np.asarray(k, dtype=np.float64)
+    if pk.ndim != 2 or pk.shape[1] != len(kk):
+        raise DataFileError(f"P(k) array has shape {pk.shape}; expected (n_sims, {len(kk)}) on the Quijote k bins")
+    if params.shape != (len(pk), len(param_names)):
+        raise DataFileError(f"parameter table has shape {params.shape}; expected ({len(pk)}, {len(param_names)}) "
+                            f"for columns {', '.join(param_names)}")
+    full = np.tile(fiducial_vector(), (len(pk), 1))
+    for j, p in enumerate(param_names):
+        get_param(p)
+        check_in_prior(p, params[:, j])
+        full[:, PARAM_NAMES.index(p)] = params[:, j]
+    stats = {"pk": pk.astype(np.float32)}
+    if mpk is not None:
+        mpk = np.asarray(mpk, dtype=np.float64)
+        if mpk.shape != pk.shape:
+            raise DataFileError(f"marked P(k) array has shape {mpk.shape}; expected {pk.shape} like P(k)")
+        stats["mpk"] = mpk.astype(np.float32)
+    n = len(pk)
+    return SuiteData(suite=name, tier="user", params=full, index=np.arange(n, dtype=np.int64),
+                     seeds=np.zeros(n, dtype=np.int64), k=kk, stats=stats,
+                     meta={"suite": name, "tier": "user", "param_names": list(param_names)})
+
+
+def _natural_key(p: Path):
+    return [int(t) if t.isdigit() else t for t in re.split(r"(\d+)", p.as_posix())]
+
+
+def read_pk_files(folder, pattern: str = "Pk_*", n_k: int | None = None) -> np.ndarray:
+    """Stack per-simulation Pylians text files into (n_sims, 79) P(k) [(Mpc/h)^3].
+
+    Files matching ``pattern`` anywhere below ``folder`` (``.txt`` or ``.dat``; e.g. Quijote's
+    ``<i>/Pk_m_z=0.txt``) are read in natural order of their paths (so ``2/`` before ``10/``):
+    row i of the result is the i-th file, and must match row i of the parameter table. Each file
+    has columns k [h/Mpc], P(k) (further columns are ignored); its first 79 rows must lie on the
+    Quijote bins (1 % tolerance), any rows beyond are dropped.
+    """
+    folder = Path(folder)
+    files = sorted((f for f in folder.rglob(pattern) if f.suffix in (".txt", ".dat")), key=_natural_key)
+    if not files:
+        raise DataFileError(f"no files matching {pattern!r} (.txt/.dat) below {folder}")
+    kk = kbins().k
+    n_k = n_k or len(kk)
+    rows = []
+    for f in files:
+        try:
+            a = np.loadtxt(f, ndmin=2)
+        except ValueError as e:
+            raise DataFileError(f"{f} is not a k, P(k) text table ({e})") from None
+        if a.shape[0] < n_k or a.shape[1] < 2 or not np.allclose(a[:n_k, 0], kk[:n_k], rtol=1e-2):
+            raise DataFileError(f"{f}: its first {n_k} k values do not match the Quijote bins "
+                                f"({kk[0]:.4f} … {kk[n_k - 1]:.4f} h/Mpc); it needs a 1 Gpc/h box binned like Pylians")
+        rows.append(a[:n_k, 1])
+    return np.stack(rows)
+
+
+def read_param_table(path, n_columns: int | None = None) -> np.ndarray:
+    """(n_sims, n_params) float64 from a whitespace text table (``#`` lines are comments),
+    e.g. Quijote's ``latin_hypercube_params.txt`` (Ωm, Ωb, h, n_s, σ8)."""
+    try:
+        a = np.loadtxt(path, ndmin=2)
+    except (OSError, ValueError) as e:
+        raise DataFileError(f"cannot read parameter table {path}: {e}") from None
+    if n_columns is not None and a.shape[1] != n_columns:
+        raise DataFileError(f"parameter table {path} has {a.shape[1]} columns; expected {n_columns}")
+    return a
+
+
+def _read_stat(src) -> np.ndarray:
+    if isinstance(src, (str, Path)):
+        p = Path(src)
+        if p.is_dir():
+            return read_pk_files(p)
+        if p.suffix == ".npy":
+            return np.load(p, allow_pickle=False)
+        if p.is_file():
+            return np.loadtxt(p, ndmin=2)
+        raise DataFileError(f"{p} does not exist")
+    return np.asarray(src)
+
+
+def load_quijote(pk, params, param_names: tuple[str, ...] | None = None, mpk=None,
+                 name: str = "quijote") -> SuiteData:
+    """Bring your own suite: real Quijote (or any) summaries → :class:`SuiteData`.
+
+    ``pk`` / ``mpk``: a stacked (n_sims, 79) array, a ``.npy`` or text file holding one, or a
+    folder of per-simulation ``Pk_*.txt``/``.dat`` files (:func:`read_pk_files`). ``params``: an
+    (n_sims, n_params) array or a text table (:func:`read_param_table`) whose columns are
+    ``param_names`` (default: Ωm, Ωb, h, n_s, σ8, Quijote's order). Example, the ΛCDM latin
+    hypercube beside the project::
+
+        q = paths.QUIJOTE_DIR
+        data = load_quijote(q / "LH_Pk_m_z0.npy", q / "LH_params.txt", mpk=q / "LH_MPk_m_z0.npy")
+        ls = learning_set(data, "pk")          # split 70/15/15 with USER_SPLIT_SEED
+    """
+    table = read_param_table(params) if isinstance(params, (str, Path)) else np.asarray(params)
+    return suite_from_arrays(_read_stat(pk), table, param_names=param_names,
+                             mpk=None if mpk is None else _read_stat(mpk), name=name)

@@ -1,0 +1,315 @@
+"""Budget sweeps: test MSE vs the number N of beyond-ΛCDM training simulations, per variant.
+
+:func:`sweep` runs every (variant, N, seed) of a case at a scale — or, at the paper scale, an
+Optuna search per (variant, N) whose top trials form the band (:mod:`cosmotransfer.hpo`) — and
+returns a tidy table, one row per (variant, n_pretrain, N, member, parameter)::
+
+    case  variant  n_pretrain  N  member  param  mse
+
+``member`` is the training seed (or the rank of an Optuna trial); ``mse`` is the test MSE of one
+parameter on the scaled [0, 1] axis. The table is written with its provenance (scale, data and
+pre-training keys, configs, code and torch versions, git commit, wall time) to
+``paths.cache_dir("sweeps", key)``.
+
+:func:`curves` reduces it to the median and 16–84 % band over members of the total (sum over the
+case's parameters) and per-parameter MSE; :func:`savings_factor` reads off how many more
+scratch simulations reach a transfer curve's total MSE.
+"""
+from __future__ import annotations
+
+import json
+import time
+from concurrent.futures import ProcessPoolExecutor, as_completed
+from multiprocessing import get_context
+from dataclasses import asdict, dataclass
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import torch
+from tqdm.auto import tqdm
+
+from . import __version__, paths
+from .config import VARIANTS, Scale, get_scale
+from .data import LearningSet, atomic_write, find_suite, learning_set, load_suite, stable_hash
+from .simulate import git_commit
+from .train import default_device
+from .transfer import (PRETRAINED_KIND, Case, Pretrained, cached_run, get_case, pretrain, pretrain_config, run,
+                       variant_config)
+
+BAND = (0.16, 0.84)  # quantiles of the band around the median
+REFERENCE_BUDGET = 100  # the budget the paper quotes its numbers at
+
+
+def reference_budget(budgets) -> int:
+    """The budget the prose quotes: 100 (the paper's) if swept, else the nearest swept one."""
+    budgets = sorted(int(b) for b in budgets)
+    return min(budgets, key=lambda b: (abs(np.log(b / REFERENCE_BUDGET)), b))
+
+
+def set_threads(scale: Scale | str) -> None:
+    """Use the scale's number of torch CPU threads (if it sets one)."""
+    sc = get_scale(scale)
+    if sc.threads:
+        torch.set_num_threads(sc.threads)
+
+
+def case_data(case: Case | str, scale: Scale | str) -> LearningSet:
+    """The fine-tuning learning set of a case at a scale."""
+    case = get_case(case)
+    return learning_set(load_suite(case.suite, scale, case.stat), case.stat, targets=case.targets)
+
+
+def pretrain_data(case: Case | str, scale: Scale | str, n_pretrain: int | None = None) -> LearningSet:
+    """The ΛCDM pre-training set of a case: the first ``n_pretrain`` simulations of its pre-training suite."""
+    case, sc = get_case(case), get_scale(scale)
+    n = n_pretrain or max(sc.n_pretrain)
+    return learning_set(load_suite(case.pretrain_suite, sc, case.stat, n=n), case.stat)
+
+
+def pretrained(case: Case | str, scale: Scale | str, kind: str = "main", n_pretrain: int | None = None,
+               seed: int = 0, device: str | None = None) -> Pretrained:
+    """The (cached) pre-trained network ``kind`` of a case at a scale (see :mod:`cosmotransfer.transfer`).
+
+    At a scale with Optuna trials the architecture and optimiser come from :func:`hpo.tune_pretrain`.
+    """
+    sc = get_scale(scale)
+    ls = pretrain_data(case, sc, n_pretrain)
+    cfg = pretrain_config(kind, sc)
+    if sc.optuna_trials:
+        from .hpo import tune_pretrain
+
+        cfg = tune_pretrain(ls, cfg, sc.optuna_trials, seed=seed, device=device)
+    return pretrain(ls, cfg, seed=seed, device=device)
+
+
+@dataclass
+class Sweep:
+    """A sweep's tidy table, its provenance and where both were written."""
+
+    table: pd.DataFrame
+    provenance: dict
+    folder: Path
+
+
+def _rows(case: str, variant: str, n_pre: int, result: dict, member: int) -> list[dict]:
+    return [{"case": case, "variant": variant, "n_pretrain": n_pre, "N": result["N"], "member": member,
+             "param": p, "mse": m} for p, m in result["test_mse"].items()]
+
+
+def sweep(case: Case | str, scale: Scale | str, variants: tuple[str, ...] = VARIANTS,
+          n_pretrain: tuple[int, ...] | None = None, budgets: tuple[int, ...] | None = None,
+          seed: int = 0, device: str | None = None, workers: int | None = None, progress: bool = True) -> Sweep:
+    """Test MSE vs N for each variant of a case (and each pre-training size in ``n_pretrain``).
+
+    Defaults come from the scale: its budgets (those that fit the case's train pool) and largest
+    pre-training size. The pre-trained networks use ``seed``; the members of the band are the
+    training seeds ``seed + s`` for ``s`` in the scale's seeds (or, with Optuna trials, the top
+    trials of searches seeded with ``seed``). Every run is cached, so sweeps sharing runs are cheap.
+    ``workers`` > 1 trains that many runs at once in separate processes (default: the scale's);
+    each run is seeded on its own, so the results do not depend on it.
+    """
+    case, sc = get_case(case), get_scale(scale)
+    t0 = time.perf_counter()
+    device = device or default_device()
+    set_threads(sc)
+    ls = case_data(case, sc)
+    n_pretrain = tuple(n_pretrain or (max(sc.n_pretrain),))
+    budgets = tuple(n for n in (budgets or sc.budgets) if n <= ls.n_pool)
+    seeds = tuple(seed + s for s in sc.seeds)
+    kinds = sorted({PRETRAINED_KIND[v] for v in variants if v != "scratch"})
+    pre = {(n, k): pretrained(case, sc, k, n, seed=seed, device=device) for n in n_pretrain for k in kinds}
+
+    jobs = []  # (variant, n_pretrain, pre-trained network) — scratch does not depend on n_pretrain
+    for v in variants:
+        if v == "scratch":
+            jobs.append((v, 0, None))
+        else:
+            jobs += [(v, n, pre[n, PRETRAINED_KIND[v]]) for n in n_pretrain]
+    tasks = []  # one per training run: (variant, n_pretrain, member, run arguments)
+    for v, n_pre, net in jobs:
+        cfg = variant_config(v, sc)
+        for n in budgets:
+            if sc.optuna_trials:
+                tasks.append((v, n_pre, None, ("search", ls, cfg, n, net, sc.optuna_trials, len(seeds), seed, device)))
+            else:
+                tasks += [(v, n_pre, s, ("run", ls, cfg, n, s, net, device)) for s in seeds]
+    results = _execute([t[3] for t in tasks], workers or sc.workers, sc.threads,
+                       desc=f"{case.name} [{sc.name}]", progress=progress)
+    rows = []
+    for (v, n_pre, member, _), res in zip(tasks, results):
+        if member is None:  # an Optuna search: its top trials are the members
+            for rank, r in enumerate(res):
+                rows += _rows(case.name, v, n_pre, r, rank)
+        else:
+            rows += _rows(case.name, v, n_pre, res, member)
+    table = pd.DataFrame(rows)
+    provenance = {
+        "case": case.name, "suite": case.suite, "stat": case.stat, "scale": sc.name, "variants": list(variants),
+        "n_pretrain": list(n_pretrain), "budgets": list(budgets), "members": list(seeds),
+        "band": "Optuna top trials" if sc.optuna_trials else "training seeds", "optuna_trials": sc.optuna_trials,
+        "data_key": ls.key, "n_suite": len(ls), "pretrained": {f"{k}@{n}": p.key for (n, k), p in pre.items()},
+        "pretrained_test_mse": {f"{k}@{n}": p.info["test_mse_total"] for (n, k), p in pre.items()},
+        "configs": {v: json.loads(json.dumps(asdict(variant_config(v, sc)))) for v in variants},
+        "device": device, "threads": torch.get_num_threads(), "code_version": __version__, "torch": torch.__version__,
+        "git_commit": git_commit(), "wall_s": round(time.perf_counter() - t0, 1),
+    }
+    key = stable_hash({k: provenance[k] for k in ("case", "scale", "variants", "n_pretrain", "budgets", "members",
+                                                  "data_key", "pretrained", "configs", "optuna_trials")})
+    folder = paths.cache_dir("sweeps", key)
+    atomic_write(folder / "results.csv", lambda tmp: table.to_csv(tmp, index=False))
+    atomic_write(folder / "provenance.json", lambda tmp: tmp.write_text(json.dumps(provenance, indent=1) + "\n"))
+    return Sweep(table, provenance, folder)
+
+
+def _task(args: tuple):
+    """One unit of sweep work: a training run, or an Optuna search returning its top trials."""
+    if args[0] == "run":
+        _, ls, cfg, n, s, net, device = args
+        return run(ls, cfg, n, seed=s, pretrained=net, device=device)
+    from .hpo import top_trials
+
+    _, ls, cfg, n, net, n_trials, k, seed, device = args
+    return top_trials(ls, cfg, n, net, n_trials, k, seed=seed, device=device)
+
+
+def _init_worker(threads: int | None, cache: Path) -> None:
+    torch.set_num_threads(threads or 1)
+    paths.CACHE_DIR = cache  # the parent's cache, even where it was redirected (tests)
+
+
+def _execute(tasks: list[tuple], workers: int, threads: int | None, desc: str, progress: bool) -> list:
+    """Results of :func:`_task` for every task, in order; uncached runs in ``workers`` processes if > 1."""
+    out = [cached_run(*t[1:6]) if t[0] == "run" else None for t in tasks]
+    todo = [i for i, r in enumerate(out) if r is None]
+    bar = tqdm(total=len(tasks), initial=len(tasks) - len(todo), desc=desc, disable=not progress)
+    if workers > 1 and len(todo) > 1:
+        # spawn, not fork: torch's thread pools do not survive forking
+        with ProcessPoolExecutor(min(workers, len(todo)), mp_context=get_context("spawn"), initializer=_init_worker,
+                                 initargs=(threads, paths.CACHE_DIR)) as pool:
+            futures = {pool.submit(_task, tasks[i]): i for i in todo}
+            for f in as_completed(futures):
+                out[futures[f]] = f.result()
+                bar.update()
+    else:
+        for i in todo:
+            out[i] = _task(tasks[i])
+            bar.update()
+    bar.close()
+    return out
+
+
+# --------------------------------------------------------------------------------------
+# Reductions
+# --------------------------------------------------------------------------------------
+def totals(table: pd.DataFrame) -> pd.DataFrame:
+    """Per (case, variant, n_pretrain, N, member): the total MSE, as rows with ``param = "total"``."""
+    keys = ["case", "variant", "n_pretrain", "N", "member"]
+    tot = table.groupby(keys, as_index=False)["mse"].sum()
+    tot["param"] = "total"
+    return tot[keys + ["param", "mse"]]
+
+
+def curves(table: pd.DataFrame) -> pd.DataFrame:
+    """Median and 16–84 % band over members of every parameter's MSE and of the total.
+
+    Columns: case, variant, n_pretrain, N, param, median, lo, hi, members.
+    """
+    full = pd.concat([table, totals(table)], ignore_index=True)
+    g = full.groupby(["case", "variant", "n_pretrain", "N", "param"])["mse"]
+    out = g.agg(median="median", lo=lambda s: s.quantile(BAND[0]), hi=lambda s: s.quantile(BAND[1]), members="count")
+    return out.reset_index()
+
+
+@dataclass(frozen=True)
+class Savings:
+    """``factor`` = N_scratch / N at equal total MSE; ``bound`` is "" (interpolated), ">" (scratch
+    never reaches it within the grid: a lower bound) or "<" (transfer is no better than scratch at
+    the smallest N: an upper bound)."""
+
+    variant: str
+    N: int
+    mse: float
+    n_scratch: float
+    factor: float
+    bound: str
+
+    def __str__(self) -> str:
+        return f"{self.bound}{self.factor:.1f}×"
+
+
+def _scratch_n_at(ns: np.ndarray, ms: np.ndarray, m: float) -> tuple[float, str]:
+    """N at which the (monotone-made) scratch curve ``ms(ns)`` reaches MSE ``m``, log–log interpolated."""
+    ms = np.minimum.accumulate(ms)  # a larger budget is never worse than a smaller one's best
+    if m < ms[-1]:
+        return float(ns[-1]), ">"
+    if m >= ms[0]:
+        return float(ns[0]), "<" if m > ms[0] else ""
+    i = int(np.flatnonzero(ms <= m)[0])  # first budget at or below m; ms[i-1] > m
+    la, lb = np.log(ms[i - 1]), np.log(ms[i])
+    t = (np.log(m) - la) / (lb - la)
+    return float(np.exp(np.log(ns[i - 1]) + t * (np.log(ns[i]) - np.log(ns[i - 1])))), ""
+
+
+def savings_factor(curve: pd.DataFrame, variant: str, n: int, baseline: str = "scratch",
+                   n_pretrain: int | None = None) -> Savings:
+    """How many times more baseline simulations reach ``variant``'s median total MSE at budget ``n``.
+
+    ``curve``: output of :func:`curves` for one case (``param == "total"`` rows are used).
+    """
+    tot = curve[curve.param == "total"]
+    base = tot[tot.variant == baseline].sort_values("N")
+    tr = tot[tot.variant == variant]
+    if n_pretrain is not None:
+        tr = tr[tr.n_pretrain == n_pretrain]
+    tr = tr[tr.N == n]
+    if tr.empty or base.empty:
+        raise KeyError(f"no total-MSE curve for {variant!r} at N={n} and {baseline!r} in this table")
+    m = float(tr["median"].iloc[0])
+    n_s, bound = _scratch_n_at(base.N.to_numpy(float), base["median"].to_numpy(float), m)
+    return Savings(variant, int(n), m, n_s, n_s / n, bound)
+
+
+def savings_table(curve: pd.DataFrame, variants: tuple[str, ...] | None = None) -> pd.DataFrame:
+    """Savings factor of every transfer variant at every budget of one case (rows: N, columns: variant)."""
+    tot = curve[curve.param == "total"]
+    variants = variants or tuple(v for v in tot.variant.unique() if v != "scratch")
+    budgets = sorted(tot.N.unique())
+    n_pre = tot[tot.variant != "scratch"].n_pretrain.max()
+    data = {v: [str(savings_factor(curve, v, n, n_pretrain=n_pre)) for n in budgets] for v in variants}
+    return pd.DataFrame(data, index=pd.Index(budgets, name="N"))
+
+
+def mse_ratio(curve: pd.DataFrame, variant: str, param: str = "total", baseline: str = "scratch") -> pd.Series:
+    """Median MSE of ``variant`` over ``baseline``'s at every budget (index N); > 1: transfer hurts."""
+    c = curve[curve.param == param]
+    n_pre = c[c.variant == variant].n_pretrain.max()
+    t = c[(c.variant == variant) & (c.n_pretrain == n_pre)].set_index("N")["median"]
+    s = c[c.variant == baseline].set_index("N")["median"]
+    return (t / s).dropna()
+
+
+def ranking(curves_by_case: dict[str, pd.DataFrame]) -> pd.DataFrame:
+    """Geometric mean over budgets of each variant's total-MSE ratio to scratch, per case.
+
+    Rows: variants (best first, by the mean over cases); columns: cases and ``mean``. Below 1:
+    the variant beats scratch on average.
+    """
+    out = {}
+    for case, c in curves_by_case.items():
+        variants = [v for v in c.variant.unique() if v != "scratch"]
+        out[case] = {v: float(np.exp(np.log(mse_ratio(c, v)).mean())) for v in variants}
+    table = pd.DataFrame(out)
+    table["mean"] = np.exp(np.log(table).mean(axis=1))
+    return table.sort_values("mean")
+
+
+def case_missing(case: Case | str, scale: Scale | str) -> str:
+    """"" when a case's fine-tuning and pre-training suites are both at hand at ``scale``;
+    otherwise the message naming what is missing and the command that makes it."""
+    case, sc = get_case(case), get_scale(scale)
+    for suite, n in ((case.suite, None), (case.pretrain_suite, max(sc.n_pretrain))):
+        data, message = find_suite(suite, sc, case.stat, n=n)
+        if data is None:
+            return message
+    return ""

@@ -1,0 +1,304 @@
+"""Pre-training on ΛCDM, and the transfer variants that start a beyond-ΛCDM network from it.
+
+A *case* is a fine-tuning problem: a beyond-ΛCDM suite and a statistic, with a network
+pre-trained on the ΛCDM suite (``bsq``) with the same statistic.
+
+The variants (``TrainConfig.init_from``):
+
+``scratch``             a fresh MLP trained on the N beyond-ΛCDM simulations only (the baseline);
+``pretrained:dummy``    the pre-trained MLP with its whole output layer: ΛCDM outputs keep their
+                        rows, the spare (dummy) rows become the new parameters; all layers train;
+``pretrained:nodummy``  the pre-trained hidden layers with a new, randomly initialised output
+                        layer; all layers train;
+``pretrained:frozen``   the hidden layers of a network pre-trained with a 10-unit bottleneck,
+                        frozen, followed by a new MLP head — only the head trains.
+
+Two pre-trained networks serve all four: ``main`` (5 + ``N_DUMMY`` outputs, the dummy rows
+without loss) for ``dummy`` and ``nodummy``, and ``bottleneck`` for ``frozen``. The dummy rows
+get no gradient, so ``main``'s hidden layers are those a 5-output network would learn from the
+same initial weights (tested); ``nodummy`` therefore reuses them instead of pre-training again.
+
+Every trained network is cached under ``paths.cache_dir("pretrain" | "finetune", key)``,
+``key`` = hash of (data, config, seed, pre-trained key): later notebooks reuse it.
+"""
+from __future__ import annotations
+
+import copy
+import json
+from dataclasses import asdict, dataclass, field
+
+import torch
+from torch import nn
+
+from . import __version__, paths
+from .config import BOTTLENECK, N_DUMMY, VARIANTS, ConfigError, Scale, TrainConfig, get_scale
+from .data import LearningSet, atomic_write, stable_hash
+from .models import MLP, FrozenBodyHead
+from .suites import get_suite
+from .train import default_device, fit, mse_per_param, predict
+
+
+# --------------------------------------------------------------------------------------
+# Cases
+# --------------------------------------------------------------------------------------
+@dataclass(frozen=True)
+class Case:
+    """One fine-tuning problem: ``suite`` (beyond ΛCDM) seen through ``stat``, pre-trained on ``pretrain_suite``."""
+
+    name: str
+    title: str
+    suite: str
+    stat: str
+    pretrain_suite: str = "bsq"
+
+    @property
+    def targets(self) -> tuple[str, ...]:
+        return get_suite(self.suite).targets
+
+    @property
+    def new_params(self) -> tuple[str, ...]:
+        return get_suite(self.suite).new_params
+
+
+CASES: dict[str, Case] = {
+    c.name: c
+    for c in [
+        Case("mnu_pk", "massive neutrinos, P(k)", "nwlh", "pk"),
+        Case("mnu_mpk", "massive neutrinos, marked P(k)", "nwlh", "mpk"),
+        Case("fr_pk", "f(R) + massive neutrinos, P(k)", "mg", "pk"),
+        Case("png_eq", "equilateral PNG, P(k)", "png_eq", "pk"),
+        Case("png_lc", "local PNG (ΛCDM fixed), P(k)", "png_lc", "pk"),
+    ]
+}
+
+
+def get_case(name: str | Case) -> Case:
+    if isinstance(name, Case):
+        return name
+    try:
+        return CASES[name]
+    except KeyError:
+        raise ConfigError(f"unknown case {name!r}; valid cases: {', '.join(CASES)}") from None
+
+
+#: Bump when a change to the training code should invalidate the cached networks and results.
+TRAINING_VERSION = 1
+#: Training stage (``Scale.train`` key) of each variant.
+STAGE_OF = {"scratch": "scratch", "dummy": "finetune", "nodummy": "finetune", "frozen": "head"}
+#: Which pre-trained network each transfer variant starts from.
+PRETRAINED_KIND = {"dummy": "main", "nodummy": "main", "frozen": "bottleneck"}
+
+
+def parse_init_from(init_from: str) -> str:
+    """``"scratch"`` / ``"pretrained:<variant>"`` → the variant name; ConfigError otherwise."""
+    if init_from == "scratch":
+        return "scratch"
+    variant = init_from.removeprefix("pretrained:")
+    if not init_from.startswith("pretrained:") or variant not in PRETRAINED_KIND:
+        valid = ", ".join(["scratch"] + [f"pretrained:{v}" for v in PRETRAINED_KIND])
+        raise ConfigError(f"unknown init_from {init_from!r}; valid: {valid}")
+    return variant
+
+
+def init_from(variant: str) -> str:
+    """The ``init_from`` switch of a variant name (``"dummy"`` → ``"pretrained:dummy"``)."""
+    if variant not in STAGE_OF:
+        raise ConfigError(f"unknown variant {variant!r}; valid: {', '.join(VARIANTS)}")
+    return "scratch" if variant == "scratch" else f"pretrained:{variant}"
+
+
+def variant_config(variant: str, scale: Scale | str) -> TrainConfig:
+    """The training config of a variant at a scale (stage ``scratch``, ``finetune`` or ``head``)."""
+    switch = init_from(variant)
+    return get_scale(scale).stage(STAGE_OF[variant]).with_(init_from=switch)
+
+
+def pretrain_config(kind: str, scale: Scale | str) -> TrainConfig:
+    """The pre-training config of the ``main`` (dummy outputs) or ``bottleneck`` network."""
+    cfg = get_scale(scale).stage("pretrain")
+    if kind == "main":
+        return cfg.with_(n_dummy=N_DUMMY, bottleneck=None)
+    if kind == "bottleneck":
+        return cfg.with_(n_dummy=0, bottleneck=BOTTLENECK)
+    raise ConfigError(f"unknown pre-trained network {kind!r}; valid: main, bottleneck")
+
+
+# --------------------------------------------------------------------------------------
+# Model construction
+# --------------------------------------------------------------------------------------
+def new_mlp(n_in: int, n_targets: int, cfg: TrainConfig, seed: int) -> MLP:
+    """A freshly initialised MLP; its real outputs' initial weights do not depend on ``n_dummy``.
+
+    The dummy rows are drawn after everything else, so a network with and without dummy
+    nodes starts (and, since dummies carry no loss, trains) identically on the real outputs.
+    """
+    torch.manual_seed(seed)
+    model = MLP(n_in, cfg.hidden, n_targets, cfg.dropout, n_dummy=0, bottleneck=cfg.bottleneck)
+    if cfg.n_dummy:
+        extra = nn.Linear(model.n_features, cfg.n_dummy)
+        head = nn.Linear(model.n_features, n_targets + cfg.n_dummy)
+        with torch.no_grad():
+            head.weight.copy_(torch.cat([model.head.weight, extra.weight]))
+            head.bias.copy_(torch.cat([model.head.bias, extra.bias]))
+        model.head, model.n_dummy = head, cfg.n_dummy
+    return model
+
+
+def output_rows(targets: tuple[str, ...], pretrained_targets: tuple[str, ...], n_dummy: int) -> list[int]:
+    """Row of the pre-trained output layer each fine-tuning target takes over.
+
+    ΛCDM targets keep their own row; new parameters take the dummy rows in order (the first
+    new parameter the first dummy row, …). ConfigError if there are more new parameters than
+    dummy rows.
+    """
+    new = [t for t in targets if t not in pretrained_targets]
+    if len(new) > n_dummy:
+        raise ConfigError(f"{len(new)} new parameters ({', '.join(new)}) but only {n_dummy} dummy outputs; "
+                          "pre-train with more (config.N_DUMMY)")
+    return [pretrained_targets.index(t) if t in pretrained_targets else len(pretrained_targets) + new.index(t)
+            for t in targets]
+
+
+def build_model(variant: str, n_in: int, targets: tuple[str, ...], cfg: TrainConfig, seed: int,
+                pretrained: "Pretrained | None" = None) -> nn.Module:
+    """The network a variant starts from (random parts seeded with ``seed``)."""
+    if variant == "scratch":
+        return new_mlp(n_in, len(targets), cfg.with_(n_dummy=0), seed)
+    if pretrained is None:
+        raise ConfigError(f"variant {variant!r} needs a pre-trained network")
+    base: MLP = pretrained.model
+    torch.manual_seed(seed)
+    if variant == "dummy":
+        model = copy.deepcopy(base)
+        rows = output_rows(targets, pretrained.targets, base.n_dummy)
+        head = nn.Linear(base.n_features, len(targets))
+        with torch.no_grad():
+            head.weight.copy_(base.head.weight[rows])
+            head.bias.copy_(base.head.bias[rows])
+        model.head, model.n_targets, model.n_dummy = head, len(targets), 0
+        return model
+    if variant == "nodummy":
+        model = copy.deepcopy(base)
+        model.head, model.n_targets, model.n_dummy = nn.Linear(base.n_features, len(targets)), len(targets), 0
+        return model
+    if variant == "frozen":
+        if not base.bottleneck:
+            raise ConfigError("the frozen variant needs a network pre-trained with a bottleneck (kind 'bottleneck')")
+        return FrozenBodyHead(copy.deepcopy(base.body), base.n_features, cfg.head_hidden, len(targets), cfg.dropout)
+    raise ConfigError(f"unknown variant {variant!r}; valid: {', '.join(VARIANTS)}")
+
+
+# --------------------------------------------------------------------------------------
+# Pre-training (cached)
+# --------------------------------------------------------------------------------------
+@dataclass
+class Pretrained:
+    """A pre-trained ΛCDM network and what made it.
+
+    ``info``: config, seed, data key, targets, history, per-parameter test MSE, wall time.
+    """
+
+    model: MLP
+    key: str
+    info: dict = field(default_factory=dict)
+
+    @property
+    def targets(self) -> tuple[str, ...]:
+        return tuple(self.info["targets"])
+
+    @property
+    def test_mse(self) -> dict[str, float]:
+        return self.info["test_mse"]
+
+
+def _config_dict(cfg: TrainConfig) -> dict:
+    return json.loads(json.dumps(asdict(cfg)))  # tuples → lists, as they come back from JSON
+
+
+def pretrain(ls: LearningSet, cfg: TrainConfig, seed: int = 0, device: str | None = None,
+             cache: bool = True) -> Pretrained:
+    """Train (or load from the cache) a ΛCDM network on ``ls`` (its whole train pool).
+
+    Cache key: hash of the data (:attr:`LearningSet.key`, which covers the suite file, the
+    preset and the number of simulations), the config and the seed.
+    """
+    key = stable_hash({"data": ls.key, "config": _config_dict(cfg), "seed": seed, "targets": ls.targets,
+                       "training": TRAINING_VERSION})
+    folder = paths.cache_dir("pretrain", key)
+    n_in = ls.x.shape[1]
+    if cache and (folder / "info.json").is_file():
+        info = json.loads((folder / "info.json").read_text())
+        model = new_mlp(n_in, len(ls.targets), cfg, seed)
+        model.load_state_dict(torch.load(folder / "model.pt", map_location="cpu", weights_only=True))
+        model.eval()
+        return Pretrained(model, key, info)
+    device = device or default_device()
+    model = new_mlp(n_in, len(ls.targets), cfg, seed)
+    hist = fit(model, *ls.train(), *ls.val(), cfg, seed=seed, device=device)
+    model.cpu()
+    x_test, y_test = ls.test()
+    mse = mse_per_param(predict(model, x_test), y_test)
+    info = {
+        "suite": ls.suite, "stat": ls.stat, "targets": list(ls.targets), "n_suite": len(ls), "n_train": ls.n_pool,
+        "data_key": ls.key, "config": _config_dict(cfg), "seed": seed, "device": device,
+        "test_mse": dict(zip(ls.targets, map(float, mse))), "test_mse_total": float(mse.sum()),
+        "history": hist.as_dict(), "code_version": __version__, "torch": torch.__version__,
+        "standardizer": ls.standardizer.as_dict(),
+    }
+    if cache:
+        atomic_write(folder / "model.pt", lambda tmp: torch.save(model.state_dict(), tmp))
+        # info.json last: its presence marks a complete cache entry
+        atomic_write(folder / "info.json", lambda tmp: tmp.write_text(json.dumps(info, indent=1) + "\n"))
+    return Pretrained(model, key, info)
+
+
+# --------------------------------------------------------------------------------------
+# One fine-tuning (or scratch) run (cached)
+# --------------------------------------------------------------------------------------
+def run_path(ls: LearningSet, cfg: TrainConfig, n_train: int, seed: int, pretrained: Pretrained | None):
+    """Where :func:`run` caches its result: ``finetune/<hash of data, variant, N, config, seed, pre-trained>``."""
+    variant = parse_init_from(cfg.init_from)
+    pre_key = pretrained.key if pretrained is not None and variant != "scratch" else None
+    key = stable_hash({"data": ls.key, "variant": variant, "N": n_train, "config": _config_dict(cfg),
+                       "seed": seed, "pretrained": pre_key, "training": TRAINING_VERSION})
+    return paths.cache_dir("finetune", key) / "result.json"
+
+
+def cached_run(ls: LearningSet, cfg: TrainConfig, n_train: int, seed: int = 0,
+               pretrained: Pretrained | None = None) -> dict | None:
+    """:func:`run`'s cached result, or ``None`` if that run has not been done."""
+    path = run_path(ls, cfg, n_train, seed, pretrained)
+    return json.loads(path.read_text()) if path.is_file() else None
+
+
+def run(ls: LearningSet, cfg: TrainConfig, n_train: int, seed: int = 0, pretrained: Pretrained | None = None,
+        device: str | None = None, cache: bool = True, return_model: bool = False) -> dict:
+    """Train the variant ``cfg.init_from`` on the first ``n_train`` simulations of the pool; test it.
+
+    ``pretrained``: the network a ``pretrained:*`` variant starts from (see :data:`PRETRAINED_KIND`).
+
+    Returns ``{"variant", "N", "seed", "test_mse": {param: mse}, "val_mse", "epochs", "best_epoch",
+    "wall_s", ...}`` (and ``"model"`` with ``return_model``; models are not cached, results are).
+    """
+    variant = parse_init_from(cfg.init_from)
+    if variant == "scratch":
+        pretrained = None
+    pre_key = pretrained.key if pretrained is not None else None
+    path = run_path(ls, cfg, n_train, seed, pretrained)
+    if cache and not return_model and path.is_file():
+        return json.loads(path.read_text())
+    device = device or default_device()
+    model = build_model(variant, ls.x.shape[1], ls.targets, cfg, seed, pretrained)
+    hist = fit(model, *ls.train(n_train), *ls.val(), cfg, seed=seed, device=device)
+    model.cpu()
+    x_test, y_test = ls.test()
+    mse = mse_per_param(predict(model, x_test), y_test)
+    out = {"variant": variant, "N": n_train, "seed": seed, "test_mse": dict(zip(ls.targets, map(float, mse))),
+           "val_mse": hist.best_val, "epochs": hist.epochs, "best_epoch": hist.best_epoch,
+           "wall_s": round(hist.wall_s, 3), "pretrained": pre_key, "data_key": ls.key, "key": path.parent.name,
+           "config": _config_dict(cfg), "device": device}
+    if cache:
+        atomic_write(path, lambda tmp: tmp.write_text(json.dumps(out, indent=1) + "\n"))
+    if return_model:
+        out["model"] = model
+    return out

@@ -1,0 +1,124 @@
+"""Budget-sweep reductions (bands, totals, savings factor) and the Optuna search."""
+import pandas as pd
+import pytest
+import torch
+from toy import toy_suite
+
+from cosmotransfer.config import LCDM_PARAMS, TrainConfig
+from cosmotransfer.data import learning_set
+from cosmotransfer.hpo import suggest, top_trials
+from cosmotransfer.sweeps import curves, savings_factor, savings_table, totals
+
+torch.set_num_threads(1)
+BUDGETS = (50, 100, 200, 400, 800, 1600)
+
+
+def fake_table(scratch_mse, transfer_mse, members=(0, 1, 2)):
+    """Two parameters, each carrying half of the given total MSE; members scatter by ±10 %."""
+    rows = []
+    for variant, f in (("scratch", scratch_mse), ("dummy", transfer_mse)):
+        for n in BUDGETS:
+            for m in members:
+                for p in ("Om", "Mnu"):
+                    rows.append({"case": "c", "variant": variant, "n_pretrain": 0 if variant == "scratch" else 2000,
+                                 "N": n, "member": m, "param": p, "mse": f(n) / 2 * (1 + 0.1 * (m - 1))})
+    return pd.DataFrame(rows)
+
+
+def test_totals_and_bands():
+    t = fake_table(lambda n: 1 / n, lambda n: 0.1 / n)
+    tot = totals(t)
+    assert len(tot) == 2 * len(BUDGETS) * 3
+    c = curves(t)
+    row = c[(c.variant == "scratch") & (c.N == 100) & (c.param == "total")].iloc[0]
+    assert row["median"] == pytest.approx(0.01) and row.lo < row["median"] < row.hi and row.members == 3
+    assert set(c.param) == {"Om", "Mnu", "total"}
+
+
+def test_savings_factor_interpolates_log_log():
+    # scratch MSE ∝ 1/N, transfer 10× lower: transfer at N reaches what scratch needs 10 N for
+    c = curves(fake_table(lambda n: 1 / n, lambda n: 0.1 / n))
+    s = savings_factor(c, "dummy", 100)
+    assert s.factor == pytest.approx(10.0, rel=1e-9) and s.bound == "" and s.n_scratch == pytest.approx(1000)
+    s = savings_factor(c, "dummy", 800)  # scratch would need 8000 > 1600: only a lower bound
+    assert s.bound == ">" and s.factor == pytest.approx(2.0) and str(s) == ">2.0×"
+
+
+def test_savings_factor_below_one_for_negative_transfer():
+    c = curves(fake_table(lambda n: 1 / n, lambda n: 2 / n))
+    assert savings_factor(c, "dummy", 200).factor == pytest.approx(0.5)
+    s = savings_factor(c, "dummy", 50)  # worse than scratch at the smallest budget: an upper bound
+    assert s.bound == "<" and s.factor == pytest.approx(1.0)
+    tab = savings_table(c)
+    assert list(tab.index) == list(BUDGETS) and tab.loc[200, "dummy"] == "0.5×"
+
+
+def test_search_space_and_top_trials_are_sorted(isolated_cache):
+    ls = learning_set(toy_suite(300, False, seed=0), targets=LCDM_PARAMS)
+    base = TrainConfig(hidden=(16,), max_epochs=3, patience=2)
+    res = top_trials(ls, base, 50, None, n_trials=4, k=2, seed=0, device="cpu")
+    assert len(res) == 2 and res[0]["val_mse"] <= res[1]["val_mse"]
+    cfg = res[0]["config"]
+    assert 1e-5 <= cfg["lr"] <= 1e-1 and 1 <= len(cfg["hidden"]) <= 3 and all(32 <= w <= 500 for w in cfg["hidden"])
+
+    import optuna
+
+    t = optuna.trial.FixedTrial({"lr": 1e-4, "weight_decay": 1e-3})
+    ft = suggest(t, base.with_(init_from="pretrained:dummy"))
+    assert ft.lr == 1e-4 and ft.hidden == base.hidden  # fine-tuning keeps the architecture
+
+
+def test_sweep_end_to_end_writes_a_tidy_table_with_provenance(isolated_cache, monkeypatch):
+    """A smoke-scale sweep of every variant on the runner's cheap fake tier (no CAMB)."""
+    import json
+
+    from cosmotransfer import simulate as sim
+    from cosmotransfer.sweeps import sweep
+
+    monkeypatch.setitem(sim.TIERS, "emulated", "fake_tier")
+    sw = sweep("mnu_pk", "smoke", n_pretrain=(128, 256), progress=False)
+    t = sw.table
+    assert list(t.columns) == ["case", "variant", "n_pretrain", "N", "member", "param", "mse"]
+    assert set(t.variant) == {"scratch", "dummy", "nodummy", "frozen"} and set(t.N) == {50, 100}
+    assert set(t.param) == {"Om", "Ob", "h", "ns", "s8", "Mnu"}
+    assert set(t[t.variant == "scratch"].n_pretrain) == {0} and set(t[t.variant == "frozen"].n_pretrain) == {128, 256}
+    assert len(t) == (1 + 3 * 2) * 2 * 6  # (scratch + 3 variants × 2 sizes) × 2 budgets × 6 parameters
+    prov = json.loads((sw.folder / "provenance.json").read_text())
+    assert prov["scale"] == "smoke" and set(prov["pretrained"]) == {"main@128", "main@256", "bottleneck@128", "bottleneck@256"}
+    assert (sw.folder / "results.csv").is_file()
+    assert len(list((isolated_cache / "pretrain").iterdir())) == 4
+    n_runs = len(list((isolated_cache / "finetune").iterdir()))
+    again = sweep("mnu_pk", "smoke", variants=("scratch", "dummy"), progress=False)  # all from the cache
+    assert len(list((isolated_cache / "finetune").iterdir())) == n_runs
+    merged = t[(t.variant.isin(["scratch", "dummy"])) & (t.n_pretrain.isin([0, 256]))].reset_index(drop=True)
+    pd.testing.assert_frame_equal(again.table, merged)
+
+
+def test_paper_protocol_path_runs_optuna_searches(isolated_cache, monkeypatch):
+    """With optuna_trials > 0 the pre-training config is searched and the band is the top trials."""
+    from cosmotransfer import simulate as sim
+    from cosmotransfer.config import get_scale
+    from cosmotransfer.sweeps import sweep
+
+    monkeypatch.setitem(sim.TIERS, "emulated", "fake_tier")
+    scale = get_scale("smoke").with_(optuna_trials=3, seeds=(0, 1), budgets=(50,), max_epochs=4)
+    sw = sweep("mnu_pk", scale, variants=("scratch", "dummy"), n_pretrain=(128,), progress=False)
+    assert set(sw.table.member) == {0, 1} and sw.provenance["band"] == "Optuna top trials"
+    assert len(list((isolated_cache / "pretrain").iterdir())) == 3  # one network per pre-training trial
+    scratch = sw.table[sw.table.variant == "scratch"].groupby("member").mse.sum()
+    assert len(scratch) == 2
+
+
+@pytest.mark.slow  # spawns two worker processes (torch imports): ~30 s on the loaded 2-core machine
+def test_parallel_workers_give_the_same_table(isolated_cache, monkeypatch):
+    import shutil
+
+    from cosmotransfer import simulate as sim
+    from cosmotransfer.sweeps import sweep
+
+    monkeypatch.setitem(sim.TIERS, "emulated", "fake_tier")
+    par = sweep("fr_pk", "smoke", variants=("scratch", "dummy"), workers=2, progress=False)
+    assert len(list((isolated_cache / "finetune").iterdir())) == 4  # the workers wrote to the same cache
+    shutil.rmtree(isolated_cache / "finetune")
+    seq = sweep("fr_pk", "smoke", variants=("scratch", "dummy"), workers=1, progress=False)
+    pd.testing.assert_frame_equal(par.table, seq.table)
