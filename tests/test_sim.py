@@ -10,7 +10,7 @@ import pytest
 import torch
 from scipy.integrate import quad
 
-from cosmotransfer.config import PARAM_NAMES, ConfigError, SimPreset, fiducial_vector, get_scale
+from cosmotransfer.config import PARAM_NAMES, ConfigError, SimPreset, fiducial_vector
 from cosmotransfer.sim import CHUNK, run_chunk, settings, simulate_fields
 from cosmotransfer.sim.background import Background, time_steps
 from cosmotransfer.sim.engine import Engine, make_settings
@@ -19,15 +19,7 @@ from cosmotransfer.sim.linear import linear_table, table_k, table_path
 from cosmotransfer.sim.mesh import CIC
 from cosmotransfer.sim.pm import ParticleMesh, evolve
 from cosmotransfer.stats import kbins, power_spectrum
-
-SMOKE = get_scale("smoke").sim
-
-
-def theta_with(**kw) -> np.ndarray:
-    t = fiducial_vector()
-    for k, v in kw.items():
-        t[PARAM_NAMES.index(k)] = v
-    return t
+from simhelpers import SMOKE, theta_with
 
 
 # ---- background and growth -------------------------------------------------------------
@@ -68,8 +60,10 @@ def test_fastpm_factors_are_exact_for_the_linear_mode():
 
 
 def test_unsupported_physics_is_refused_at_its_hook():
-    for kw, word in (({"Mnu": 0.1}, "neutrino"), ({"fR0": -1e-5}, "modified gravity"),
-                     ({"fNL_loc": 10.0}, "non-Gaussian"), ({"fNL_equil": -10.0}, "non-Gaussian")):
+    # f_NL ≠ 0 is accepted now: tests/test_sim_png.py
+    # f_R0 ≠ 0 is accepted now: tests/test_sim_fofr.py
+    # Mν > 0 is accepted now (tests/test_sim_neutrinos.py); a negative mass is still refused
+    for kw, word in (({"Mnu": -0.1}, "neutrino"),):
         with pytest.raises(ConfigError, match=word):
             run_chunk(theta_with(**kw)[None], np.array([1]), settings(SMOKE), "cpu")
 
@@ -224,7 +218,8 @@ def test_run_chunk_shapes_and_determinism():
     a = run_chunk(params, seeds, s, "cpu")
     b = run_chunk(params, seeds, s, "cpu")
     nk = len(kbins(SMOKE.box))
-    assert set(a) == {"pk", "mpk"}
+    assert set(a) == {"pk", "mpk", "derived_s8_fR"}
+    assert np.array_equal(a.pop("derived_s8_fR"), params[:, PARAM_NAMES.index("s8")])  # GR: the design's σ8
     for st in a:
         assert a[st].shape == (2, nk) and a[st].dtype == np.float32
         assert np.all(np.isfinite(a[st])) and np.all(a[st] > 0)

@@ -8,7 +8,7 @@ A suite file holds, for ``n`` design points::
     k        (79,)   float64   mode-averaged k of the bins [h/Mpc]
     pk       (n, 79) float32   matter power spectrum [(Mpc/h)^3]
     mpk      (n, 79) float32   marked power spectrum [(Mpc/h)^3]        (simulated tier only)
-    derived_<name> (n,) float64  derived columns (e.g. derived_s8 of an f(R) cosmology)
+    derived_<name> (n,) float64  derived columns (simulated tier: derived_s8_fR, the linear σ8 of an f(R) cosmology)
     meta     0-d str           JSON: suite, tier, settings, config hash, code version, command
 
 The manifest ``<suite>.json`` repeats ``meta`` and adds the file's sha256 and size, so a

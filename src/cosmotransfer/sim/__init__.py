@@ -8,9 +8,14 @@ Pipeline of one simulation (see each module):
 4. :mod:`cosmotransfer.stats` — P(k) and marked P(k) on the Quijote k grid.
 
 :mod:`.background` gives E(a), the growth factors D1, D2 and the FastPM step factors.
-ΛCDM and constant w are supported; massive neutrinos, f(R) and primordial non-Gaussianity
-raise :class:`~cosmotransfer.config.ConfigError` at their hooks (:meth:`.Background.from_theta`,
-:func:`.pm.poisson_multiplier`, :func:`.ic.initial_potential_hook`) until the follow-up issue.
+ΛCDM and constant w are supported, and beyond them:
+Massive neutrinos (Mν > 0: CDM+baryon particles with scale-dependent growth, a linear neutrino
+response in the Poisson source, total-matter statistics) are :mod:`.neutrinos`, which
+:class:`.engine.Engine` calls when Mν > 0 (its tables come from :func:`.linear.neutrino_table`).
+Local and equilateral primordial non-Gaussianity (2LPTPNG's method) is :mod:`.png`, which enters
+through :func:`.ic.initial_potential_hook` (:func:`.png.potential_hook`).
+Hu–Sawicki f(R) (n = 1, −3e-4 ≤ f_R0 ≤ 0, thin-shell screening) is :mod:`.fofr`, which enters
+through the ``gravity`` hook of :func:`.pm.evolve` (:func:`.fofr.gravity_modification`).
 
 Tier interface used by :mod:`cosmotransfer.simulate`: :data:`CHUNK`, :func:`settings`,
 :func:`run_chunk`. For one simulation with its fields: :func:`simulate_fields`.

@@ -9,8 +9,10 @@ of motion of the particle-mesh engine are
 with ``E(a) = H(a)/H0``. The universe is flat, filled with pressureless matter (CDM + baryons,
 one fluid, as in Quijote's Gadget runs) and dark energy with a constant equation of state ``w``;
 radiation is left out, as in the N-body codes the book mirrors (its share at z = 9 is < 0.1%).
-Massive neutrinos add an ``Ω_ν(a)`` term to :meth:`Background.e2` and a scale-dependent growth;
-they arrive with the follow-up issue, so :meth:`Background.from_theta` refuses ``Mν > 0``.
+Massive neutrinos (:mod:`.neutrinos`) are part of Ωm here: at z ≤ 9 they are non-relativistic
+(the excess of their energy density over ρ ∝ a⁻³ changes E(a) by < 4e-4 at Mν = 0.01 eV, less
+at larger masses), so E(a) is unchanged; their scale-dependent growth is
+:class:`.neutrinos.NeutrinoBackground`, which sets :meth:`Background.growth_mu`.
 
 Growth: ``D1`` (first order) and ``D2`` (second order, 2LPT) solve, in ``ln a``,
 
@@ -46,11 +48,9 @@ class Background:
     def from_theta(cls, theta) -> "Background":
         """The background of a full parameter vector ((10,) in ``PARAM_NAMES`` order)."""
         t = dict(zip(PARAM_NAMES, np.asarray(theta, dtype=np.float64)))
-        if t["Mnu"] != 0.0:
-            raise ConfigError(
-                f"Mnu={t['Mnu']} eV: the particle-mesh engine has no massive neutrinos yet (follow-up issue); "
-                "use --tier emulated for the neutrino suites"
-            )
+        if t["Mnu"] < 0.0:
+            raise ConfigError(f"Mnu={t['Mnu']} eV: the sum of neutrino masses cannot be negative; use Mnu ≥ 0")
+        # Mν > 0: ν are matter at z ≤ 9 (module docstring); their growth is .neutrinos'
         return cls(Om=float(t["Om"]), w=float(t["w"]))
 
     # ---- expansion ---------------------------------------------------------------------
@@ -73,13 +73,18 @@ class Background:
         return self.Om * a**-3 / self.e2(a)
 
     # ---- growth ------------------------------------------------------------------------
+    def growth_mu(self, a):
+        """Multiplier of the Poisson source felt by the mode that ``D1`` describes: 1 for cold
+        matter in GR (:class:`.neutrinos.NeutrinoBackground` overrides it)."""
+        return 1.0
+
     @cached_property
     def _growth(self) -> dict[str, CubicHermiteSpline]:
         def rhs(lna, y):
             a = np.exp(lna)
             d1, d1p, d2, d2p = y
             fric = 2.0 + self.dlnE_dlna(a)
-            src = 1.5 * self.Om_a(a)
+            src = 1.5 * self.Om_a(a) * self.growth_mu(a)
             return [d1p, -fric * d1p + src * d1, d2p, -fric * d2p + src * (d2 - d1 * d1)]
 
         lna = np.linspace(np.log(A_START), 0.0, _N_GRID)
@@ -93,7 +98,7 @@ class Background:
         d1, d1p, d2, d2p = d1 / n1, d1p / n1, d2 / n1**2, d2p / n1**2
         # d/dlna of the derivatives from the ODE itself, so the Hermite splines are C¹-exact
         a = np.exp(lna)
-        fric, src = 2.0 + self.dlnE_dlna(a), 1.5 * self.Om_a(a)
+        fric, src = 2.0 + self.dlnE_dlna(a), 1.5 * self.Om_a(a) * self.growth_mu(a)
         d1pp = -fric * d1p + src * d1
         d2pp = -fric * d2p + src * (d2 - d1 * d1)
         return {
@@ -138,10 +143,10 @@ class Background:
     def kick_factor(self, a0: float, a1: float, ac: float) -> float:
         """p(a1) = p(a0) + F(ac) · factor with F = −∇φ: exact for the linear growing mode.
 
-        In linear theory F = (3/2) Ωm D1 ψ and dGp/da = (3/2) Ωm D1 / (a² E), so
-        Δp = ψ ΔGp = F(ac) ΔGp / ((3/2) Ωm D1(ac)).
+        In linear theory F = (3/2) Ωm μ D1 ψ and dGp/da = (3/2) Ωm μ D1 / (a² E) (μ = :meth:`growth_mu`),
+        so Δp = ψ ΔGp = F(ac) ΔGp / ((3/2) Ωm μ(ac) D1(ac)).
         """
-        return float((self.Gp(a1) - self.Gp(a0)) / (1.5 * self.Om * self.D1(ac)))
+        return float((self.Gp(a1) - self.Gp(a0)) / (1.5 * self.Om * self.growth_mu(ac) * self.D1(ac)))
 
 
 def time_steps(z_init: float, n_steps: int) -> np.ndarray:

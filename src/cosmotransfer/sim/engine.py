@@ -16,9 +16,14 @@ import torch
 from ..config import K_MAX, MARK_DELTA_S, MARK_P, MARK_R, ConfigError, SimPreset
 from ..stats import SHOT_NOISE_CONVENTIONS, kbins, marked_field, power_spectrum, shot_noise
 from .background import Background
+from .fofr import K_LINEAR as FR_K_LINEAR
+from .fofr import gravity_modification, sigma8_fR
+from .png import K_PIVOT as PNG_K_PIVOT
 from .ic import initial_potential_hook, lattice, linear_density, lpt_displacements, white_noise
-from .linear import linear_table, table_grid, table_k
+from .linear import NU_TABLE_VERSION, linear_table, neutrino_table, table_grid, table_k
 from .mesh import CIC
+from .neutrinos import K_REF as NU_K_REF
+from .neutrinos import NeutrinoModel, has_neutrinos
 from .pm import ParticleMesh, evolve, poisson_multiplier
 
 STATISTICS = ("pk", "mpk")
@@ -41,6 +46,14 @@ def make_settings(preset: SimPreset, statistics=STATISTICS, **overrides) -> dict
         "mark": {"R": MARK_R, "p": MARK_P, "delta_s": MARK_DELTA_S},
         "shot_noise": "none",
         "linear_grid": table_grid(),
+        # the beyond-ΛCDM treatments and their knobs: a change here is a change of every output
+        "physics": {
+            "neutrinos": {"model": "linear response T_nu/T_cb (CAMB), Zennaro back-scaled cb ICs, total-matter output",
+                          "k_ref_step_factors": NU_K_REF, "table_version": NU_TABLE_VERSION},
+            "fR": {"model": "Hu-Sawicki n=1, thin-shell screening (Winther & Ferreira 2015)", "k_linear": FR_K_LINEAR},
+            "png": {"model": "local and Scoccimarro et al. 2012 equilateral kernels on the matter-era Bardeen potential",
+                    "k_pivot_per_mpc": PNG_K_PIVOT},
+        },
     }
     s.update(overrides)
     check_settings(s)
@@ -67,10 +80,11 @@ def check_settings(s: dict) -> None:
 
 
 def check_supported(theta) -> None:
-    """ΛCDM and constant w only (the hooks refuse the rest with the fix in the message)."""
+    """The physics the hooks accept (each refuses the rest with the fix in its message)."""
     Background.from_theta(theta)
     poisson_multiplier(theta)
     initial_potential_hook(theta)
+    gravity_modification(theta)
 
 
 @dataclass
@@ -128,12 +142,18 @@ class Engine:
     # ---- one simulation ----------------------------------------------------------------
     def initial_conditions(self, theta, noise: np.ndarray, table_p: np.ndarray):
         """2LPT particles at z_init: (pos (N, 3), mom (N, 3)) float32 on the device, and the
-        (n_p, n_p, n_p//2+1) complex64 z = 0 linear density they were made from."""
+        (n_p, n_p, n_p//2+1) complex64 z = 0 linear density they were made from (with massive
+        ν: CDM+baryon particles and density, scale-dependent growth, :mod:`.neutrinos`)."""
         s = self.s
+        if has_neutrinos(theta):
+            return NeutrinoModel.from_theta(theta, s["linear_grid"]).initial_conditions(
+                torch.from_numpy(noise).to(self.device), table_p, self.box, s["z_init"],
+                initial_potential_hook(theta, table_k(s["linear_grid"]), table_p))
         bg = Background.from_theta(theta)
         n_p = s["n_particles"]
         delta0 = linear_density(torch.from_numpy(noise).to(self.device), table_k(s["linear_grid"]), table_p, self.box)
-        psi1, psi2 = lpt_displacements(delta0, self.box, initial_potential_hook(theta))
+        psi1, psi2 = lpt_displacements(delta0, self.box,
+                                       initial_potential_hook(theta, table_k(s["linear_grid"]), table_p))
         a0 = 1.0 / (1.0 + s["z_init"])
         pos = lattice(n_p, self.box, self.device)
         pos += float(bg.D1(a0)) * psi1 + float(bg.D2(a0)) * psi2
@@ -148,17 +168,29 @@ class Engine:
         noise = white_noise(seed, s["n_particles"]) if noise is None else noise
         table_p = linear_table(theta, s["linear_grid"]) if table_p is None else table_p
         pos, mom, _ = self.initial_conditions(theta, noise, table_p)
-        return evolve(pos, mom, Background.from_theta(theta), self.pm, s["z_init"], s["n_steps"], poisson_multiplier(theta))
+        bg, multiplier = Background.from_theta(theta), poisson_multiplier(theta)
+        if has_neutrinos(theta):  # linear ν response in the Poisson source; FastPM factors of the cb growth
+            nu = NeutrinoModel.from_theta(theta, s["linear_grid"])
+            bg, multiplier = nu.background, nu.multiplier(multiplier)
+        return evolve(pos, mom, bg, self.pm, s["z_init"], s["n_steps"], multiplier, gravity_modification(theta))
 
-    def summaries(self, pos: torch.Tensor, statistics=None, fields: bool = False):
+    def summaries(self, pos: torch.Tensor, statistics=None, fields: bool = False, theta=None):
         """``{stat: (n_k,) float64 [(Mpc/h)³]}`` of the particles for ``statistics`` (default: the
-        settings'), or ``(that dict, (delta, delta_marked, marks))`` when ``fields``."""
+        settings'), or ``(that dict, (delta, delta_marked, marks))`` when ``fields``.
+
+        ``theta`` with Mν > 0: the particles are CDM+baryons and the statistics are those of total
+        matter, δ_m = δ_cb (f_cb + f_ν T_ν/T_cb) in Fourier space, the mark computed from δ_m
+        (:meth:`.neutrinos.NeutrinoModel.marked_field`); otherwise (or ``None``) the particles are all the matter."""
         s = self.s
         statistics = s["statistics"] if statistics is None else statistics
         cic = CIC(pos, s["n_mesh"], self.box)
         # without a marked statistic the mark is skipped (p = 0: every mark is 1)
         mark = s["mark"] if "mpk" in statistics or fields else {**s["mark"], "p": 0.0}
-        delta, delta_m, m = marked_field(cic, self.box, mark["R"], mark["p"], mark["delta_s"])
+        if theta is not None and has_neutrinos(theta):
+            delta, delta_m, m = NeutrinoModel.from_theta(theta, s["linear_grid"]).marked_field(
+                cic, self.box, mark["R"], mark["p"], mark["delta_s"])
+        else:
+            delta, delta_m, m = marked_field(cic, self.box, mark["R"], mark["p"], mark["delta_s"])
         out = {}
         if "pk" in statistics:
             sn = shot_noise(self.box, n_particles=pos.shape[0], convention=s["shot_noise"])
@@ -187,24 +219,30 @@ class Engine:
                 yield cur
 
     def run_many(self, params: np.ndarray, seeds: np.ndarray) -> dict[str, np.ndarray]:
-        """``params`` (m, 10), ``seeds`` (m,) → ``{stat: (m, n_k) float32}`` [(Mpc/h)³].
+        """``params`` (m, 10), ``seeds`` (m,) → ``{stat: (m, n_k) float32}`` [(Mpc/h)³], plus
+        ``"derived_s8_fR"`` (m,) float64: the linear σ8 at z = 0 of the simulated cosmology
+        (:func:`.fofr.sigma8_fR`; the design's σ8, that of the GR twin, unless f_R0 ≠ 0).
 
         Linear tables are made (or read) first, on the CPU.
         """
         for theta in params:
             check_supported(theta)
         tables = [linear_table(theta, self.s["linear_grid"]) for theta in params]
+        for theta in params:
+            if has_neutrinos(theta):
+                neutrino_table(theta, self.s["linear_grid"])
         out = {st: np.empty((len(seeds), len(self.k)), dtype=np.float32) for st in self.s["statistics"]}
         for i, noise in enumerate(self._noises(seeds)):
             pos = self.run(params[i], int(seeds[i]), noise, tables[i])
-            for st, v in self.summaries(pos).items():
+            for st, v in self.summaries(pos, theta=params[i]).items():
                 out[st][i] = v
+        out["derived_s8_fR"] = np.array([sigma8_fR(theta) for theta in params], dtype=np.float64)
         return out
 
     def fields(self, theta, seed: int) -> Fields:
         """Run one simulation and keep its fields (figures, notebook 01)."""
         pos = self.run(theta, seed)
-        stats, (delta, delta_m, m) = self.summaries(pos, statistics=STATISTICS, fields=True)
+        stats, (delta, delta_m, m) = self.summaries(pos, statistics=STATISTICS, fields=True, theta=theta)
         table_p = linear_table(theta, self.s["linear_grid"])
         pk_lin = np.exp(np.interp(np.log(self.k), np.log(table_k(self.s["linear_grid"])), np.log(table_p)))
         return Fields(pos=pos.cpu().numpy(), delta=delta.cpu().numpy(), delta_marked=delta_m.cpu().numpy(),

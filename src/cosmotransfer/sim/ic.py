@@ -28,7 +28,7 @@ from typing import Callable
 import numpy as np
 import torch
 
-from ..config import PARAM_NAMES, ConfigError
+from ..config import ConfigError
 from .mesh import wavenumbers
 
 _GAMMA = np.uint64(0x9E3779B97F4A7C15)  # SplitMix64's Weyl increment
@@ -128,18 +128,17 @@ def linear_density(noise: torch.Tensor, table_k, table_p, box: float) -> torch.T
 PotentialHook = Callable[[torch.Tensor, float], torch.Tensor]
 
 
-def initial_potential_hook(theta) -> PotentialHook | None:
+def initial_potential_hook(theta, table_k=None, table_p=None) -> PotentialHook | None:
     """The hook on the Lagrangian potential φ₁ (∇²φ₁ = δ₀) for ``theta``, before displacements.
 
-    Gaussian initial conditions need none (``None``). Primordial non-Gaussianity enters here
-    (follow-up issue): a transformation of the primordial potential, i.e. of φ₁ divided by the
-    transfer function.
+    Gaussian initial conditions need none (``None``). Primordial non-Gaussianity (f_NL^loc,
+    f_NL^equil ≠ 0) transforms the primordial potential, φ₁ divided by the transfer function
+    of the linear table ``table_k`` [h/Mpc], ``table_p`` [(Mpc/h)³] (default: the cached table
+    of ``theta``): :func:`.png.potential_hook`.
     """
-    t = dict(zip(PARAM_NAMES, np.asarray(theta, dtype=np.float64)))
-    if t["fNL_loc"] != 0.0 or t["fNL_equil"] != 0.0:
-        raise ConfigError("f_NL ≠ 0: non-Gaussian initial conditions are not implemented yet (follow-up issue); "
-                          "use --tier emulated for the PNG suites")
-    return None
+    from .png import potential_hook  # png imports this module
+
+    return potential_hook(theta, table_k, table_p)
 
 
 def _gradient_k(n: int, box: float, device):
