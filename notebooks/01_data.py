@@ -22,7 +22,8 @@
 # 1. The five suite designs
 # 2. Splits and nested fine-tuning sets
 # 3. The k binning
-# 4. The simulated tier: particle-mesh runs
+# 4. The emulated tier: theory plus one box's sample variance
+# 5. The simulated tier: particle-mesh runs
 #
 # ## Prerequisites
 # | Concept | Importance | Notes |
@@ -46,11 +47,20 @@ import matplotlib.pyplot as plt
 import numpy as np
 from myst_nb import glue
 
-from cosmotransfer.config import fiducial_vector, get_scale, with_params
-from cosmotransfer.cosmology import nonlinear_power
+from cosmotransfer import emulate
+from cosmotransfer.config import PARAM_NAMES, fiducial_vector, get_scale, with_params
+from cosmotransfer.cosmology import fR_boost, linear_power, nonlinear_power
+from cosmotransfer.data import load_suite
 from cosmotransfer.figures.data import design_corner, kgrid_figure, split_figure, suite_table
+from cosmotransfer.figures.emulated import quijote_comparison, responses, spectra_by_parameter
+from cosmotransfer.figures.fofr import boost_vs_fremu
+from cosmotransfer.figures.neutrinos import neutrino_ratios, response_figure
+from cosmotransfer.figures.png import initial_density_skewness, response_ratios
 from cosmotransfer.figures.sim import density_slices, ratio_to_theory, spectra
 from cosmotransfer.sim import simulate_fields
+from cosmotransfer.sim.fofr import fremu_k_min, linear_boost, sigma8_fR, simulate_boosts
+from cosmotransfer.sim.neutrinos import parameter_responses
+from cosmotransfer.sim.png import skewness_study
 from cosmotransfer.stats import kbins
 from cosmotransfer.suites import SUITES, split
 
@@ -126,6 +136,65 @@ plt.show()
 # {glue:text}`first_bin_offset:.1f`% away from its shell centre, which is why theory spectra are
 # averaged over the modes of each bin rather than evaluated at one $k$.
 #
+# ## The emulated tier: theory plus one box's sample variance
+#
+# The P(k) suites the book trains on at its default scale are *emulated*: for every design point,
+# CAMB's HMcode-2020 total-matter spectrum (σ8-normalised, massive neutrinos and $w$ included),
+# times the `fremu` f(R) response for the modified-gravity suite, averaged over the lattice modes
+# of each bin, then drawn with the sample variance of one 1 Gpc/$h$ box,
+# $\hat P = \bar P\,\Gamma(N_k, 1/N_k)$, seeded by the simulation's seed. The suites ship with
+# the project (`data/emulated/`, each with a manifest; the tests re-make rows of each file).
+# Below: the first spectra of the neutrino suite coloured by $M_\nu$, and the noise-free
+# response of P(k) to the two new parameters that the fine-tuning chapters must learn.
+
+# %%
+nwlh = load_suite("nwlh", scale)
+fig = spectra_by_parameter(nwlh.k, nwlh.stats["pk"], nwlh.params[:, PARAM_NAMES.index("Mnu")], "Mnu", n_max=200,
+                           title=f"nwLH-like suite, emulated tier (first {min(len(nwlh), 200)} of {len(nwlh)})")
+plt.show()
+curves = {"Mnu": emulate.response("Mnu", [0.01, 0.25, 0.5, 1.0]), "fR0": emulate.response("fR0", [-1e-6, -1e-5, -1e-4, -3e-4]),
+          "s8": emulate.response("s8", [0.75, 0.80, 0.87, 0.92])}
+fig = responses(kbins().k, curves)
+plt.show()
+i03 = int(np.argmin(abs(kbins().k - 0.3)))
+glue("emu_n_nwlh", len(nwlh), display=False)
+glue("emu_mnu1_03", float(curves["Mnu"][1.0][i03]), display=False)
+glue("emu_fr4_03", float(curves["fR0"][-1e-4][i03]), display=False)
+
+# %% [markdown]
+# At $k \approx 0.3\,h$/Mpc a total neutrino mass of 1 eV lowers P(k) to
+# {glue:text}`emu_mnu1_03:.3f` of the $M_\nu = 0.1$ eV spectrum at fixed σ8, and $f_{R0} = -10^{-4}$
+# raises it to {glue:text}`emu_fr4_03:.3f`: both are scale-dependent, which is what lets a
+# network tell them from σ8 — and what σ8 at small scales can imitate.
+#
+# How close is this tier to real N-body spectra? The project measured it once against the
+# 2,000 boxes of the real Quijote ΛCDM latin hypercube (`cosmotransfer validate-emulated`; the
+# per-bin table ships as `data/reference/emulated_vs_quijote.json`, the Quijote files themselves
+# stay outside the project).
+
+# %%
+cmp = emulate.read_quijote_validation()
+fig = quijote_comparison(cmp)
+plt.show()
+k_cmp = cmp["k"]
+mid = (k_cmp > 0.05) & (k_cmp < 0.5)
+glue("emu_q_n", int(cmp["n"]), display=False)
+glue("emu_q_med_lo", float(cmp["theory_median"][mid].min()), display=False)
+glue("emu_q_med_hi", float(cmp["theory_median"][mid].max()), display=False)
+i01 = int(np.argmin(abs(k_cmp - 0.1)))
+glue("emu_q_scatter_ref_01", float(cmp["scatter_ref"][i01]), display=False)
+glue("emu_q_scatter_emu_01", float(cmp["scatter_emu"][i01]), display=False)
+
+# %% [markdown]
+# Over the {glue:text}`emu_q_n` Quijote cosmologies the median ratio of the theory to the
+# measured spectra stays between {glue:text}`emu_q_med_lo:.3f` and {glue:text}`emu_q_med_hi:.3f`
+# for $0.05 < k < 0.5\,h$/Mpc. On the largest scales Quijote scatters about the smooth model by
+# exactly one box's sample variance; further in it scatters more (at $k \approx 0.1$: a standard
+# deviation of ln P of {glue:text}`emu_q_scatter_ref_01:.3f` against {glue:text}`emu_q_scatter_emu_01:.3f`
+# for the emulated tier), because HMcode's own errors vary from cosmology to cosmology. The
+# emulated suites are therefore *cleaner* than N-body suites at small scales: networks trained on
+# them find the parameters a little more easily than the paper's did.
+#
 # ## The simulated tier: particle-mesh runs
 #
 # The engine behind the simulated tier (`cosmotransfer.sim`) evolves a random realisation of
@@ -182,12 +251,191 @@ glue("sim_hmcode_01", float(pk[0, i01] / theory["HMcode"][0, i01]), display=Fals
 # regime: at $k \approx 0.1\,h$/Mpc the fiducial run is {glue:text}`sim_hmcode_01:.3f` times
 # HMcode. The tests check the engine against linear growth (1%), second-order skewness, and
 # — at the paper preset — against HMcode and the real Quijote spectra.
+
+# %% [markdown]
+# ## Physics in the engine: primordial non-Gaussianity
 #
+# The PNG suites start from non-Gaussian initial conditions, made as Quijote-PNG made them
+# (the 2LPTPNG method of Scoccimarro et al. 2012). The engine takes the Lagrangian potential of
+# the Gaussian realisation back to the primordial potential $\Phi$ through the transfer
+# $\delta_0(k) = M(k)\,\Phi(k)$, $M = \sqrt{P_{\rm lin}/P_\Phi}$ with the σ8-matched $A_s$;
+# transforms it — local: $\Phi = \phi + f_{\rm NL}^{\rm loc}(\phi^2 - \langle\phi^2\rangle)$;
+# equilateral: the non-local kernel whose bispectrum is exactly the equilateral template — and
+# multiplies back before the 2LPT displacements. Below, each effect as a ratio to the Gaussian
+# fiducial run above (the same seed, so the realisation's sample variance cancels), and the
+# skewness of the initial density.
+
+# %%
+png_cosmologies = {
+    r"$f_{\rm NL}^{\rm loc} = +100$": with_params(fNL_loc=100.0),
+    r"$f_{\rm NL}^{\rm loc} = -100$": with_params(fNL_loc=-100.0),
+    r"$f_{\rm NL}^{\rm equil} = +600$": with_params(fNL_equil=600.0),
+    r"$f_{\rm NL}^{\rm equil} = -600$": with_params(fNL_equil=-600.0),
+}
+png_runs = {name: simulate_fields(theta, seed=SEED, preset=SCALE) for name, theta in png_cosmologies.items()}
+pk_png = np.stack([r.pk for r in png_runs.values()])
+mpk_png = np.stack([r.mpk for r in png_runs.values()])
+png_prototype = {"k": [0.1, 0.3, 0.5], "ratio": [0.5, 1.3, 1.7], "label": r"prototype, $f_{\rm NL}^{\rm loc} = +100$"}
+fig = response_ratios(fid.k, pk_png, mpk_png, fid.pk, fid.mpk, list(png_runs), reference=png_prototype)
+plt.show()
+for ktag, kk in (("01", 0.1), ("03", 0.3), ("05", 0.5)):
+    i = int(np.argmin(abs(fid.k - kk)))
+    for j, tag in enumerate(("loc_plus", "loc_minus", "eq_plus", "eq_minus")):
+        glue(f"png_{tag}_pk_{ktag}", float(100 * (pk_png[j, i] / fid.pk[i] - 1)), display=False)
+        glue(f"png_{tag}_mpk_{ktag}", float(100 * (mpk_png[j, i] / fid.mpk[i] - 1)), display=False)
+
+png_study = skewness_study(SEED, sim_preset.n_particles, sim_preset.box)
+fig = initial_density_skewness(png_study["deltas"], png_study["gamma"], png_study["theory"])
+plt.show()
+png_skew = png_study["gamma"]
+glue("png_skew_gauss", float(png_skew["local"][1][1]), display=False)
+glue("png_skew_loc", float(png_skew["local"][1][2]), display=False)
+glue("png_skew_loc_minus", float(png_skew["local"][1][0]), display=False)
+glue("png_skew_loc_theory", float(png_study["theory"]["local"][1][1]), display=False)
+glue("png_skew_eq", float(png_skew["equilateral"][1][2]), display=False)
+glue("png_skew_eq_minus", float(png_skew["equilateral"][1][0]), display=False)
+
+# %% [markdown]
+# $f_{\rm NL}^{\rm loc} = +100$ raises P(k) by {glue:text}`png_loc_plus_pk_01:.2f`%,
+# {glue:text}`png_loc_plus_pk_03:.2f`% and {glue:text}`png_loc_plus_pk_05:.2f`% at
+# $k \approx 0.1$, 0.3 and 0.5 $h$/Mpc, and $-100$ lowers it by as much
+# ({glue:text}`png_loc_minus_pk_01:.2f`%, {glue:text}`png_loc_minus_pk_03:.2f`%,
+# {glue:text}`png_loc_minus_pk_05:.2f`%): the response is odd in $f_{\rm NL}$, as it must be
+# at first order, and near the prototype measurement (0.5, 1.3, 1.7%; crosses) once the
+# preset's resolution is reached. The equilateral shape at $\pm 600$ moves P(0.5) by
+# {glue:text}`png_eq_plus_pk_05:.2f`% / {glue:text}`png_eq_minus_pk_05:.2f`% — less per unit
+# $f_{\rm NL}$ than the local shape, and less antisymmetric (its second-order term is larger).
+# On large scales ($k \lesssim 0.1\,h$/Mpc) one realisation's equilateral ratio scatters by a few
+# per cent from bin to bin: the non-local kernel couples the few long modes of the box to many
+# short ones, and that $f_{\rm NL}$-odd cross term averages out only over many seeds.
+# The marked spectrum moves the other way (local $+100$: {glue:text}`png_loc_plus_mpk_03:.2f`%
+# at $k \approx 0.3$): positive $f_{\rm NL}$ makes the deepest underdensities rarer (left panel
+# below), and those are what the mark up-weights.
+#
+# The initial (linear, z = 0) density is skewed as the sign of $f_{\rm NL}$: $\gamma_1$ =
+# {glue:text}`png_skew_loc:.3f` at $f_{\rm NL}^{\rm loc} = +300$ and
+# {glue:text}`png_skew_loc_minus:.3f` at $-300$ around the Gaussian realisation's
+# {glue:text}`png_skew_gauss:.3f`; first-order linear theory on the same mesh predicts
+# {glue:text}`png_skew_loc_theory:.3f` at $+300$. The equilateral shape gives
+# {glue:text}`png_skew_eq:.3f` / {glue:text}`png_skew_eq_minus:.3f` at $\pm 600$. The tests
+# check the generated bispectra against the local and equilateral templates on every triangle
+# shape, the local skewness against linear theory (10%), and the size of the P(k) response.
+
+# %% [markdown]
+# ## Physics in the engine: massive neutrinos
+#
+# The neutrino suites (nwLH, and Quijote-MG's $M_\nu$) need neutrinos in the engine. As in
+# Quijote, the particles are CDM and baryons, started from CAMB's $z = 0$ linear $P_{\rm cb}$
+# back-scaled with the *scale-dependent* growth $D_{\rm cb}(k, a)$ (Zennaro et al. 2017); the
+# neutrinos are a linear response, $\delta_\nu = (T_\nu/T_{\rm cb})\,\delta_{\rm cb}$ with
+# CAMB's transfer functions, added to the Poisson source; P(k) and the mark are those of total
+# matter, $\delta_m = \delta_{\rm cb}\,[f_{\rm cb} + f_\nu T_\nu/T_{\rm cb}]$. σ8 is the
+# total-matter σ8, fixed as in the suites' designs: at fixed σ8, neutrinos lift the large-scale
+# amplitude and suppress small scales. Below, each effect as a ratio to the fiducial run above
+# (same seed), against CAMB's linear and HMcode-2020 ratios at the same σ8, and the responses
+# of P(k) and MP(k) to $M_\nu$ and σ8 side by side — the degeneracy the paper's marked-spectrum
+# results turn on.
+
+# %%
+nu_masses = (0.1, 1.0)  # the prior's low end and its top; two runs plus one for σ8 fit the book's budget
+nu = parameter_responses(sim_preset, seed=SEED, dMnu=0.1, central_s8=False, masses=nu_masses,
+                         fiducial={"pk": fid.pk, "mpk": fid.mpk})
+nu_camb = {m: {"hmcode": nonlinear_power(with_params(Mnu=m), k) / nonlinear_power(fiducial_vector(), k),
+               "linear": linear_power(with_params(Mnu=m), k) / linear_power(fiducial_vector(), k)}
+           for m in nu_masses}
+fig = neutrino_ratios(k, nu["spectra"], nu_masses, nu_camb)
+plt.show()
+fig = response_figure(nu)
+plt.show()
+for m, tag in zip(nu_masses, ("01", "1")):
+    sim_ratio = nu["spectra"][f"Mnu={m:g}"]["pk"] / fid.pk
+    glue(f"nu_{tag}_lin_k0", float(100 * (sim_ratio[0] / nu_camb[m]["linear"][0] - 1)), display=False)
+    for ktag, kk in (("01", 0.1), ("03", 0.3), ("05", 0.5)):
+        i = int(np.argmin(abs(k - kk)))
+        glue(f"nu_{tag}_hm_{ktag}", float(100 * (sim_ratio[i] / nu_camb[m]["hmcode"][i] - 1)), display=False)
+        glue(f"nu_{tag}_pk_{ktag}", float(100 * (sim_ratio[i] - 1)), display=False)
+        glue(f"nu_{tag}_mpk_{ktag}", float(100 * (nu["spectra"][f"Mnu={m:g}"]["mpk"][i] / fid.mpk[i] - 1)), display=False)
+glue("nu_k0", float(k[0]), display=False)
+for st in ("pk", "mpk"):
+    glue(f"nu_cos_{st}", float(nu["cosine"][st]), display=False)
+    glue(f"nu_cosw_{st}", float(nu["cosine_modes"][st]), display=False)
+
+# %% [markdown]
+# At $M_\nu = 0.1$ eV the simulated P(k) ratio differs from HMcode-2020's by
+# {glue:text}`nu_01_hm_01:.2f`%, {glue:text}`nu_01_hm_03:.2f`% and {glue:text}`nu_01_hm_05:.2f`%
+# at $k \approx 0.1$, 0.3 and 0.5 $h$/Mpc (the issue's target: 2%); at 1 eV by
+# {glue:text}`nu_1_hm_01:.2f`%, {glue:text}`nu_1_hm_03:.2f`% and {glue:text}`nu_1_hm_05:.2f`%.
+# In the first bin ($k$ = {glue:text}`nu_k0:.4f` $h$/Mpc) the ratio is CAMB's *linear* one to
+# {glue:text}`nu_01_lin_k0:.2f`% (0.1 eV) and {glue:text}`nu_1_lin_k0:.2f`% (1 eV). The marked
+# spectrum moves far more than P: at 0.1 eV by {glue:text}`nu_01_mpk_03:.1f`% at
+# $k \approx 0.3$, where P moves {glue:text}`nu_01_pk_03:.2f`%.
+#
+# The cosine between the $M_\nu$ and σ8 response vectors (over the k bins, unweighted) is
+# {glue:text}`nu_cos_pk:.2f` for P(k) and {glue:text}`nu_cos_mpk:.2f` for MP(k)
+# ({glue:text}`nu_cosw_pk:.3f` and {glue:text}`nu_cosw_mpk:.3f` weighting each bin by its
+# modes). The closer |cos| is to 1, the more a change of $M_\nu$ looks like a change of σ8
+# to a network reading that statistic. The tests check the growth against CAMB (0.25%), the
+# linear limit of the whole engine (0.6%), the massless limit and the size of the suppression.
+
+# %% [markdown]
+# ## Physics in the engine: f(R) gravity
+#
+# The modified-gravity suite (Quijote-MG) runs Hu–Sawicki f(R) with $n = 1$. Below the Compton
+# wavelength of its scalaron, $1/m(a)$, gravity is stronger by up to 4/3: the Poisson kernel is
+# multiplied by $\mu(k, a) = 1 + \tfrac13 k^2/(k^2 + a^2 m^2)$, with
+# $m^2 = (H_0/c)^2\, r^3/(2|f_{R0}|\, r_0^2)$ and $r(a) = \Omega_m a^{-3} + 4\Omega_\Lambda$. In
+# deep potential wells the chameleon mechanism switches the extra force off: the engine
+# (`cosmotransfer.sim.fofr`) sources the fifth force with the density times the thin-shell factor
+# $\min(1, |3 f_R(a) / 2\Phi_N|)$ of Winther & Ferreira (2015), as MG-PICOLA does, and keeps the
+# linear fifth force on scales above $k \approx 0.1\,h$/Mpc, where that factor would wrongly
+# screen the long modes too. The initial conditions are the GR twin's (σ8 in the design is the
+# GR twin's, as in Quijote-MG), so an f(R) run and the fiducial run above share their initial
+# particles and their ratio — the boost — is free of sample variance. Below: the boost against
+# the `fremu` emulator (trained on Quijote-MG, at its floor $M_\nu = 0.01$ eV; shaded: below its
+# first $k$, where it is extrapolated) and against linear theory (dotted).
+
+# %%
+fr_values = (-1e-5, -1e-4)  # two runs (the GR twin is the fiducial run above) fit the book's budget
+_, _, fr_boost = simulate_boosts(fiducial_vector(), fr_values, seed=SEED, preset=sim_preset, p_gr=fid.pk)
+fr_fremu = {f: fR_boost(with_params(fR0=f, Mnu=0.01), k) for f in fr_values}
+fr_linear = {f: linear_boost(with_params(fR0=f), k) for f in fr_values}
+fig = boost_vs_fremu(k, fr_boost, fr_fremu, linear=fr_linear, k_min_fremu=fremu_k_min())
+plt.show()
+i_fr03 = int(np.argmin(abs(k - 0.3)))
+in_fremu = (k >= fremu_k_min()) & (k <= 0.5)
+for f, tag in zip(fr_values, ("5", "4")):
+    glue(f"fr_{tag}_boost_03", float(fr_boost[f][i_fr03]), display=False)
+    glue(f"fr_{tag}_fremu_03", float(fr_fremu[f][i_fr03]), display=False)
+    glue(f"fr_{tag}_maxdev", float(100 * np.max(np.abs(fr_boost[f][in_fremu] / fr_fremu[f][in_fremu] - 1))), display=False)
+    glue(f"fr_{tag}_lin_k0", float(100 * (fr_boost[f][0] / fr_linear[f][0] - 1)), display=False)
+    glue(f"fr_{tag}_sigma8", float(sigma8_fR(with_params(fR0=f))), display=False)
+
+# %% [markdown]
+# At $k \approx 0.3\,h$/Mpc the engine's boost is {glue:text}`fr_5_boost_03:.3f` for
+# $f_{R0} = -10^{-5}$ (fremu: {glue:text}`fr_5_fremu_03:.3f`) and {glue:text}`fr_4_boost_03:.3f`
+# for $-10^{-4}$ (fremu: {glue:text}`fr_4_fremu_03:.3f`). From fremu's first $k$ to
+# $0.5\,h$/Mpc the two differ by at most {glue:text}`fr_5_maxdev:.2f`% and
+# {glue:text}`fr_4_maxdev:.2f`% (the issue's target: 3%; fremu itself wiggles by 1–2% about
+# linear theory at $k < 0.1\,h$/Mpc); in the first bin the boost is linear theory's to
+# {glue:text}`fr_5_lin_k0:.2f`% and {glue:text}`fr_4_lin_k0:.2f`%. Linear theory overshoots on
+# small scales: that is screening, strongest for the smaller $|f_{R0}|$. The linear σ8 of these
+# f(R) cosmologies — a derived column of the suite; their GR twin has 0.834 — is
+# {glue:text}`fr_5_sigma8:.3f` and {glue:text}`fr_4_sigma8:.3f`. The tests check the scalaron
+# mass, μ's limits, the screening factor on a toy point mass, the GR limit byte for byte, and the
+# boost's growth with $|f_{R0}|$, its linear limit and its agreement with fremu at smoke size.
+
+# %% [markdown]
 # ## Summary
 # - Five suites, drawn deterministically, each point with its own simulation seed.
 # - One fixed 70/15/15 split per suite; fine-tuning sets are nested.
 # - 79 Quijote k bins, computed from the lattice.
 # - The particle-mesh engine makes P(k) and the marked P(k) that track linear theory and HMcode.
+# - Local and equilateral primordial non-Gaussianity enter the engine's initial potential as in
+#   Quijote-PNG; their P(k) response is odd in f_NL and of the expected size.
+# - Massive neutrinos enter as CDM+baryon particles with scale-dependent initial growth and a
+#   linear neutrino response in the Poisson source; P(k) and MP(k) are of total matter.
+# - Hu–Sawicki f(R) adds a screened fifth force to the engine's Poisson equation; its boost
+#   follows fremu (Quijote-MG) within a few per cent and linear theory on large scales.
 #
 # ### What's next
 # The suites' spectra come from two data tiers — simulated (particle mesh) and emulated (theory

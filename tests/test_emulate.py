@@ -6,7 +6,7 @@ import pytest
 
 from cosmotransfer import cosmology, emulate, paths
 from cosmotransfer.config import BOX, N_KBINS, SCALES, ConfigError, fiducial_vector
-from cosmotransfer.data import read_suite, verify_suite_file
+from cosmotransfer.data import DataFileError, read_suite, verify_suite_file
 from cosmotransfer.simulate import SuiteRun, reproduce, simulate
 from cosmotransfer.stats import kbins
 from cosmotransfer.suites import design, get_suite, sim_seeds
@@ -216,6 +216,45 @@ def test_quijote_all_2000(quijote_dir):
     large = cmp["k"] < 0.025
     assert np.all(np.abs(cmp["scatter_ref"][large] / cmp["scatter_expected"][large] - 1) < 0.1)
     assert np.all(np.abs(cmp["scatter_emu"][large] / cmp["scatter_expected"][large] - 1) < 0.1)
+
+
+def test_quijote_validation_round_trip(quijote_dir, tmp_path):
+    """The validation table is written atomically, read back as the figure's dict, and names its inputs."""
+    import json
+    import shutil
+
+    q = tmp_path / "quijote"
+    q.mkdir()
+    rows = [0, 700, 1400]
+    np.save(q / "LH_Pk_m_z0.npy", np.load(quijote_dir / "LH_Pk_m_z0.npy")[rows])
+    np.savetxt(q / "LH_params.txt", np.loadtxt(quijote_dir / "LH_params.txt")[rows])
+    out = emulate.write_quijote_validation(tmp_path / "ref" / "v.json", quijote_dir=q, progress=False)
+    table = json.loads(out.read_text())
+    assert table["n_cosmologies"] == 3 and table["inputs"]["pk"]["file"] == "LH_Pk_m_z0.npy"
+    cmp = emulate.read_quijote_validation(out)
+    assert cmp["ratio_median"].shape == (N_KBINS,) and int(cmp["n"]) == 3
+    assert np.all(np.abs(cmp["theory_median"][(cmp["k"] > 0.05)] - 1) < 0.15)
+    shutil.rmtree(q)
+    with pytest.raises(DataFileError, match="missing"):
+        emulate.quijote_validation(q)
+    (tmp_path / "bad.json").write_text("{")
+    with pytest.raises(DataFileError, match="validate-emulated"):
+        emulate.read_quijote_validation(tmp_path / "bad.json")
+
+
+def test_shipped_quijote_validation_table(quijote_dir):
+    """The table notebook 01 plots: all 2,000 Quijote cosmologies, made from the files beside the
+    project, and the emulated tier within 4 % of Quijote's median for 0.02 < k < 0.5 h/Mpc."""
+    import json
+
+    from cosmotransfer.data import sha256_file
+
+    table = json.loads((paths.DATA_DIR / emulate.VALIDATION_FILE).read_text())
+    assert table["n_cosmologies"] == 2000
+    assert table["inputs"]["pk"]["sha256"] == sha256_file(quijote_dir / "LH_Pk_m_z0.npy")
+    assert table["inputs"]["params"]["sha256"] == sha256_file(quijote_dir / "LH_params.txt")
+    cmp = emulate.read_quijote_validation()
+    _check_against_quijote(cmp, tol_median=0.04, k_min=0.02)
 
 
 # --------------------------------------------------------------------------------------

@@ -3,6 +3,8 @@
     cosmotransfer design SUITE                  summary of a suite design
     cosmotransfer simulate SUITE [options]      make (or resume) a suite's summaries file
     cosmotransfer verify [FILE ...]             check suite files against their manifests
+    cosmotransfer validate-emulated [--quijote DIR]
+                                                emulated tier vs the real Quijote LH → data/reference/
     cosmotransfer book [--scale S] [--out DIR]  execute the notebooks and build the book
 """
 from __future__ import annotations
@@ -53,6 +55,14 @@ def _cmd_verify(args) -> int:
     return 0
 
 
+def _cmd_validate_emulated(args) -> int:
+    from .emulate import write_quijote_validation
+
+    out = write_quijote_validation(quijote_dir=Path(args.quijote) if args.quijote else None, workers=args.workers)
+    print(f"wrote {out}")
+    return 0
+
+
 def _cmd_book(args) -> int:
     from .book import build_book
 
@@ -84,6 +94,11 @@ def main(argv: list[str] | None = None) -> int:
     v = sub.add_parser("verify", help="check suite files against their manifests")
     v.add_argument("files", nargs="*")
     v.set_defaults(func=_cmd_verify)
+
+    q = sub.add_parser("validate-emulated", help="compare the emulated tier with the real Quijote latin hypercube")
+    q.add_argument("--quijote", default=None, help="folder with LH_params.txt and LH_Pk_m_z0.npy (default ../shared/quijote)")
+    q.add_argument("--workers", type=int, default=1, help="parallel CPU processes")
+    q.set_defaults(func=_cmd_validate_emulated)
 
     b = sub.add_parser("book", help="execute the notebooks with papermill and build the book")
     b.add_argument("--scale", default=DEFAULT_SCALE, help=f"{', '.join(SCALES)} (default {DEFAULT_SCALE})")

@@ -25,6 +25,7 @@ from __future__ import annotations
 
 import warnings
 from functools import lru_cache
+from pathlib import Path
 
 import numpy as np
 
@@ -161,11 +162,13 @@ def run_chunk(params: np.ndarray, seeds: np.ndarray, settings: dict, device: str
 # --------------------------------------------------------------------------------------
 # Validation against measured spectra (the real Quijote latin hypercube, or any suite)
 # --------------------------------------------------------------------------------------
-def compare_with_reference(params: np.ndarray, pk_ref: np.ndarray, seeds=None, progress: bool = False) -> dict[str, np.ndarray]:
+def compare_with_reference(params: np.ndarray, pk_ref: np.ndarray, seeds=None, progress: bool = False,
+                           workers: int = 1) -> dict[str, np.ndarray]:
     """Emulated tier vs measured spectra at the same cosmologies.
 
     ``params`` (n, 10) full parameter vectors; ``pk_ref`` (n, 79) measured P(k) [(Mpc/h)^3]
-    (e.g. Quijote's ``LH_Pk_m_z0.npy``); ``seeds`` (n,) for the emulated draws (default 0 … n−1).
+    (e.g. Quijote's ``LH_Pk_m_z0.npy``); ``seeds`` (n,) for the emulated draws (default 0 … n−1);
+    ``workers`` CPU processes for the theory spectra.
     Returns per k bin ((79,) arrays, ``k`` included):
 
     * ``ratio_median``, ``ratio_lo``, ``ratio_hi`` — median and 16/84 % of P_emu/P_ref, P_emu the
@@ -175,12 +178,26 @@ def compare_with_reference(params: np.ndarray, pk_ref: np.ndarray, seeds=None, p
       smooth model; ``scatter_emu`` — the same for the emulated realisations;
       ``scatter_expected`` = 1/√N_k, what one box's sample variance alone gives.
     """
-    from tqdm.auto import tqdm
+    from tqdm import tqdm
 
     params = np.atleast_2d(np.asarray(params, dtype=np.float64))
     pk_ref = np.asarray(pk_ref, dtype=np.float64)
     seeds = np.arange(len(params)) if seeds is None else np.asarray(seeds)
-    theory = np.stack([mean_pk(t) for t in tqdm(params, disable=not progress, desc="theory P(k)")])
+    theory = np.empty((len(params), N_KBINS))
+    with tqdm(total=len(params), disable=not progress, desc="theory P(k)", unit="cosmology") as bar:
+        if workers > 1:
+            from concurrent.futures import ProcessPoolExecutor
+            from multiprocessing import get_context
+
+            # spawn: CAMB's Fortran state is not fork-safe; chunks keep the per-task overhead small
+            with ProcessPoolExecutor(workers, mp_context=get_context("spawn")) as pool:
+                for i, m in enumerate(pool.map(mean_pk, params, chunksize=25)):
+                    theory[i] = m
+                    bar.update()
+        else:
+            for i, t in enumerate(params):
+                theory[i] = mean_pk(t)
+                bar.update()
     emu = np.stack([sample_variance(m, s) for m, s in zip(theory, seeds)])
     out = {"k": kbins(BOX).k, "n": np.array(len(params))}
     for name, num in (("ratio", emu), ("theory", theory)):
@@ -189,6 +206,75 @@ def compare_with_reference(params: np.ndarray, pk_ref: np.ndarray, seeds=None, p
     out["scatter_ref"] = np.std(np.log(pk_ref / theory), axis=0)
     out["scatter_emu"] = np.std(np.log(emu / theory), axis=0)
     out["scatter_expected"] = 1.0 / np.sqrt(kbins(BOX).n_independent)
+    return out
+
+
+#: Where the emulated-vs-Quijote validation table is shipped (a small derived table, not Quijote data).
+VALIDATION_FILE = "reference/emulated_vs_quijote.json"
+
+
+def quijote_validation(quijote_dir: Path | None = None, workers: int = 1, progress: bool = True) -> dict:
+    """Compare the emulated tier with the real Quijote ΛCDM latin hypercube (2,000 boxes).
+
+    Reads ``LH_params.txt`` (Ωm, Ωb, h, n_s, σ8; the other parameters at the fiducial) and
+    ``LH_Pk_m_z0.npy`` from ``quijote_dir`` (default :data:`cosmotransfer.paths.QUIJOTE_DIR`) and
+    returns :func:`compare_with_reference`'s per-bin arrays as lists, plus provenance: the sha256
+    of both inputs, this tier's settings and the number of cosmologies. Costs one CAMB run per
+    cosmology (≈ 15 CPU-minutes for all 2,000).
+    """
+    from . import paths
+    from .config import fiducial_vector
+    from .data import DataFileError, load_quijote, sha256_file
+
+    q = Path(quijote_dir or paths.QUIJOTE_DIR)
+    files = {"pk": q / "LH_Pk_m_z0.npy", "params": q / "LH_params.txt"}
+    missing = [str(f) for f in files.values() if not f.is_file()]
+    if missing:
+        raise DataFileError(f"the Quijote reference files {missing} are missing; put the Quijote latin hypercube "
+                            "there or set COSMOTRANSFER_QUIJOTE")
+    data = load_quijote(files["pk"], files["params"])
+    params = np.tile(fiducial_vector(), (len(data), 1))
+    params[:, :5] = data.params[:, :5]  # Quijote's LH varies Ωm, Ωb, h, n_s, σ8 (Mν = 0, w = −1)
+    cmp = compare_with_reference(params, data.stats["pk"], progress=progress, workers=workers)
+    return {
+        "what": "emulated tier vs the real Quijote LCDM latin hypercube (z=0, total matter P(k)), per k bin",
+        "n_cosmologies": int(len(data)),
+        "inputs": {name: {"file": f.name, "sha256": sha256_file(f)} for name, f in files.items()},
+        "settings": settings(None, ("pk",)),
+        "arrays": {name: np.asarray(v, dtype=np.float64).tolist() for name, v in cmp.items() if np.ndim(v) == 1},
+    }
+
+
+def write_quijote_validation(out: Path | None = None, **kwargs) -> Path:
+    """Run :func:`quijote_validation` and write it, atomically, to ``data/`` + :data:`VALIDATION_FILE`."""
+    import json
+
+    from . import paths
+    from .data import atomic_write
+
+    table = quijote_validation(**kwargs)
+    out = Path(out or paths.DATA_DIR / VALIDATION_FILE)
+    text = json.dumps(table, indent=1, sort_keys=True) + "\n"
+    atomic_write(out, lambda tmp: Path(tmp).write_text(text))
+    return out
+
+
+def read_quijote_validation(path: Path | None = None) -> dict[str, np.ndarray]:
+    """The shipped validation table as :func:`compare_with_reference`'s dict of (79,) arrays
+    (plus ``n``), for :func:`cosmotransfer.figures.emulated.quijote_comparison`."""
+    import json
+
+    from . import paths
+    from .data import DataFileError
+
+    path = Path(path or paths.DATA_DIR / VALIDATION_FILE)
+    try:
+        table = json.loads(path.read_text())
+        out = {name: np.asarray(v, dtype=np.float64) for name, v in table["arrays"].items()}
+    except (OSError, ValueError, KeyError) as e:
+        raise DataFileError(f"{path} is missing or corrupted ({e}); remake it with "
+                            "`cosmotransfer validate-emulated` (needs the Quijote files)") from e
+    out["n"] = np.array(table["n_cosmologies"])
     return out
 
 
