@@ -79,3 +79,37 @@ def test_data_page_screenshot_is_not_blank(book, tmp_path):
     # text and code are grey; only the figures (blue scatter and histograms) are coloured
     coloured = (img.max(axis=-1) - img.min(axis=-1) > 0.25).mean()
     assert coloured > 0.005, f"only {coloured:.2%} of the screenshot is coloured: are the figures missing?"
+
+
+def test_pages_load_the_local_mathjax(book):
+    """Equations are typeset by the MathJax copied next to the book, never by a CDN."""
+    html_dir = book / "_build" / "html"
+    assert (html_dir / "_static" / "mathjax" / "tex-svg-full.js").is_file()
+    pages = sorted((html_dir / "book").glob("*.html"))
+    with_math = [p for p in pages if 'class="math' in p.read_text()]
+    assert any(p.name == "01_data.html" for p in with_math)
+    for page in with_math:  # Sphinx adds MathJax only to pages with equations
+        assert "_static/mathjax/tex-svg-full.js" in page.read_text(), page.name
+    for page in pages:
+        assert "cdn.jsdelivr.net/npm/mathjax" not in page.read_text(), page.name
+
+
+def test_equations_are_typeset_offline(book, tmp_path):
+    """Headless Chromium with no network: the data page's inline and display math become MathJax
+    SVG, and no TeX delimiters are left in the rendered text."""
+    exe = _chromium()
+    if exe is None:
+        if os.environ.get("CI"):
+            pytest.fail("chromium is not installed; .ci/run installs it with apt-get")
+        pytest.skip("chromium not installed (apt-get install chromium)")
+    page = (book / "_build" / "html" / "book" / "01_data.html").resolve()
+    out = subprocess.run([exe, "--headless", "--no-sandbox", "--disable-gpu", "--no-first-run",
+                          "--disable-background-networking", "--disable-component-update", "--disable-sync",
+                          "--proxy-server=127.0.0.1:9", f"--user-data-dir={tmp_path / 'profile'}",
+                          "--virtual-time-budget=20000", "--dump-dom", page.as_uri()],
+                         check=True, capture_output=True, text=True, timeout=120).stdout
+    n_typeset = out.count("<mjx-container")
+    assert n_typeset >= 5, f"only {n_typeset} typeset equations in the data page"
+    body = re.sub(r"<(script|style)\b.*?</\1>", "", out, flags=re.S)
+    text = re.sub(r"<[^>]+>", "", body)
+    assert "\\(" not in text and "$$" not in text, "raw TeX left in the rendered data page"

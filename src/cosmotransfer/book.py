@@ -24,6 +24,28 @@ from . import paths
 from .config import get_scale
 
 BOOK_FILES = ("_config.yml", "_toc.yml")
+#: The MathJax bundle the book loads (``mathjax_path`` in ``_config.yml``): TeX input, SVG output
+#: and every TeX extension in one file, so nothing is fetched from a CDN or loaded on demand.
+MATHJAX_BUNDLE = "tex-svg-full.js"
+
+
+def install_mathjax(target: Path) -> Path:
+    """Copy MathJax 3 from the ``django-static-mathjax`` wheel to ``target/_static/mathjax/``.
+
+    Sphinx would otherwise point every page at a CDN, and the equations of a book built or read
+    offline would show as raw TeX. Returns the copied file.
+    """
+    from importlib.util import find_spec
+
+    spec = find_spec("mathjax")
+    src = None if spec is None else Path(next(iter(spec.submodule_search_locations))) / "static" / "mathjax" / "es5" / MATHJAX_BUNDLE
+    if src is None or not src.is_file():
+        raise FileNotFoundError("MathJax is missing: install the book extra (pip install -e '.[book]'), "
+                                "which brings the django-static-mathjax wheel")
+    dest = target / "_static" / "mathjax" / MATHJAX_BUNDLE
+    dest.parent.mkdir(parents=True, exist_ok=True)
+    shutil.copy2(src, dest)
+    return dest
 
 
 def chapters(root: Path = paths.ROOT) -> list[str]:
@@ -75,6 +97,7 @@ def build_book(scale: str = "book", out: Path | None = None, notebooks: list[str
         print(f"[book] executing {name} (SCALE={scale}) …", flush=True)
         timings[name] = execute_notebook(name, target / "book", params)
         print(f"[book] {name}: {timings[name]:.1f} s", flush=True)
+    install_mathjax(target)
     t0 = time.perf_counter()
     # -W: warnings are errors (a broken glue or reference fails the build); --keep-going lists them all
     env = {**os.environ, "PYTHONWARNINGS": "ignore::DeprecationWarning"}
