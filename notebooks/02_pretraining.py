@@ -31,6 +31,11 @@
 #
 # - **Time to run:** seconds at the smoke scale; a few minutes at the book scale on a 2-core CPU
 #   (pre-training is cached under `.cache/pretrain/` and reused by every later chapter).
+# - **Scales:** the book scale trains fixed, tuned configurations with the paper's budgets,
+#   epochs, patience and five seeds. The paper scale — `make book SCALE=paper` (or
+#   `cosmotransfer book --scale paper`) on a GPU machine, once the simulated suites exist — runs
+#   the paper's Optuna searches instead (100 trials for every pre-trained network and for every
+#   variant and budget; the bands are the top five trials).
 
 # %% tags=["parameters"]
 SCALE = "book"
@@ -156,12 +161,34 @@ pd.DataFrame({f"pre-trained on {n:,}": [str(sweeps.savings_factor(curve, "dummy"
              index=pd.Index(sorted(curve.N.unique()), name="N"))
 
 # %% [markdown]
+# ## Bring your own suite
+#
+# Nothing above depends on where the spectra come from. Real Quijote summaries load into the same
+# pipeline — stacked `(n_sims, 79)` arrays, or a folder of per-simulation Pylians files
+# (`<i>/Pk_m_z=0.txt`, columns k and P(k)) plus a parameter table — and get the same
+# preprocessing and a seeded 70/15/15 split. For the real ΛCDM latin hypercube beside the project
+# (not part of the book; the test suite trains on it when it is present):
+#
+# ```python
+# from cosmotransfer import paths
+# from cosmotransfer.data import learning_set, load_quijote
+# from cosmotransfer.transfer import pretrain, pretrain_config
+#
+# q = paths.QUIJOTE_DIR  # ../shared/quijote, or $COSMOTRANSFER_QUIJOTE
+# data = load_quijote(q / "LH_Pk_m_z0.npy", q / "LH_params.txt", mpk=q / "LH_MPk_m_z0.npy")
+# net = pretrain(learning_set(data, "pk"), pretrain_config("main", "book"))
+# net.test_mse  # per-parameter test MSE on the scaled axis
+# ```
+#
 # ## Summary
 # - The ΛCDM network is an MLP with LeakyReLU(0.2), dropout and sigmoid outputs, trained with
 #   AdamW (betas 0.5, 0.999), batch 32 and early stopping; it is cached by a hash of its data,
 #   configuration and seed, so every later chapter reuses it.
-# - σ8 and Ωm are inferred well from P(k); h, n_s and Ωb much less so.
-# - The savings from pre-training appear already with the smaller pre-training set.
+# - Per-parameter accuracy spans orders of magnitude: {glue:text}`pretrain_best` is inferred best,
+#   {glue:text}`pretrain_worst` worst.
+# - Fine-tuning from either pre-trained network saves simulations: at N = {glue:text}`n_ref`,
+#   {glue:text}`ablation_savings_small` with {glue:text}`n_pretrain_small` pre-training simulations
+#   and {glue:text}`ablation_savings_large` with {glue:text}`n_pretrain_large`.
 #
 # ### What's next
 # {doc}`03_neutrinos` fine-tunes this network on massive neutrinos, with P(k) and with the

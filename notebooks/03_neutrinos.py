@@ -157,7 +157,9 @@ if missing_mpk:
 # both parameters with the marked power spectrum at small N, and none with P(k).
 #
 # ## Summary
-# - With P(k), starting from the ΛCDM network saves simulations for every parameter including Mν.
+# - With P(k), fine-tuning the ΛCDM network saves simulations: {glue:text}`pk_savings` at
+#   N = {glue:text}`n_ref`. The per-parameter panels show where the gain comes from — mostly the
+#   ΛCDM parameters the network already knew; Mν itself is weakly constrained by P(k) alone.
 # - The marked power spectrum is the paper's case of negative transfer: the pre-trained network
 #   reads σ8 from the bins where Mν leaves its signal. It needs the simulated tier.
 #

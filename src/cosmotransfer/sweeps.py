@@ -20,14 +20,14 @@ from __future__ import annotations
 import json
 import time
 from concurrent.futures import ProcessPoolExecutor, as_completed
-from multiprocessing import get_context
 from dataclasses import asdict, dataclass
+from multiprocessing import get_context
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 import torch
-from tqdm.auto import tqdm
+from tqdm import tqdm  # plain: tqdm.auto warns in notebooks without ipywidgets
 
 from . import __version__, paths
 from .config import VARIANTS, Scale, get_scale
