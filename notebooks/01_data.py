@@ -24,6 +24,8 @@
 # 3. The k binning
 # 4. The emulated tier: theory plus one box's sample variance
 # 5. The simulated tier: particle-mesh runs
+# 6. Physics in the engine: PNG, massive neutrinos, f(R)
+# 7. Simulated suites made on a CPU
 #
 # ## Prerequisites
 # | Concept | Importance | Notes |
@@ -45,18 +47,20 @@ SEED = 0
 # %%
 import matplotlib.pyplot as plt
 import numpy as np
+from IPython.display import display
 from myst_nb import glue
 
 from cosmotransfer import emulate
 from cosmotransfer.config import PARAM_NAMES, fiducial_vector, get_scale, with_params
 from cosmotransfer.cosmology import fR_boost, linear_power, nonlinear_power
-from cosmotransfer.data import load_suite
+from cosmotransfer.data import find_suite, load_suite, suite_responses
 from cosmotransfer.figures.data import design_corner, kgrid_figure, split_figure, suite_table
 from cosmotransfer.figures.emulated import quijote_comparison, responses, spectra_by_parameter
 from cosmotransfer.figures.fofr import boost_vs_fremu
+from cosmotransfer.figures.learning import skipped
 from cosmotransfer.figures.neutrinos import neutrino_ratios, response_figure
 from cosmotransfer.figures.png import initial_density_skewness, response_ratios
-from cosmotransfer.figures.sim import density_slices, ratio_to_theory, spectra
+from cosmotransfer.figures.sim import density_slices, ratio_to_theory, spectra, suite_overview
 from cosmotransfer.sim import simulate_fields
 from cosmotransfer.sim.fofr import fremu_k_min, linear_boost, sigma8_fR, simulate_boosts
 from cosmotransfer.sim.neutrinos import parameter_responses
@@ -423,6 +427,56 @@ for f, tag in zip(fr_values, ("5", "4")):
 # {glue:text}`fr_5_sigma8:.3f` and {glue:text}`fr_4_sigma8:.3f`. The tests check the scalaron
 # mass, μ's limits, the screening factor on a toy point mass, the GR limit byte for byte, and the
 # boost's growth with $|f_{R0}|$, its linear limit and its agreement with fremu at smoke size.
+
+# %% [markdown]
+# ## Simulated suites made on a CPU
+#
+# The marked power spectrum exists only in the simulated tier. Quijote-size suites need a GPU;
+# this book ships suites made on a 2-core CPU at the `cpu` preset instead — the paper preset's
+# particle spacing (3.9 Mpc/$h$), force cell (1.95 Mpc/$h$) and 10 steps, in a 250 Mpc/$h$ box,
+# so 19 k bins up to 0.5 $h$/Mpc and a larger sample variance than Quijote's — with P(k) and
+# MP(k) of every simulation (`data/simulated/cpu/`, manifests beside; the tests re-simulate a row
+# of each). Below, the neutrino suite: its spectra coloured by $M_\nu$, and how ln P and ln MP
+# move with $M_\nu$ and σ8 across the suite — a least-squares fit, per bin, of ln S on all the
+# varied parameters (scaled to [0, 1] over their prior), ± 2 standard errors.
+
+# %%
+sim_nwlh, sim_missing = find_suite("nwlh", scale, "mpk")
+sim_bsq, sim_bsq_missing = find_suite("bsq", scale, "mpk", n=max(scale.pretrain_sizes("simulated")))
+if sim_nwlh is None or sim_bsq is None:
+    display(skipped(sim_missing or sim_bsq_missing, "Skipped: the simulated suites are not here"))
+    for name in ("sim_n_nwlh", "sim_n_bsq", "sim_bad", "sim_mnu_pk_05", "sim_mnu_mpk_05", "sim_s8_pk_05",
+                 "sim_s8_mpk_05", "sim_mnu_mpk_sig"):
+        glue(name, "not built at this scale", display=False)
+else:
+    fits = {st: suite_responses(sim_nwlh, st) for st in ("pk", "mpk")}
+    mnu = sim_nwlh.params[:, PARAM_NAMES.index("Mnu")]
+    fig = suite_overview(sim_nwlh.k, sim_nwlh.stats, mnu, "Mnu", fits,
+                         title=f"nwLH-like suite, simulated tier ({scale.suite_preset} preset, {len(sim_nwlh)} simulations)")
+    plt.show()
+    bad = sum(int((~np.isfinite(d.stat(st)) | (d.stat(st) <= 0)).any(axis=1).sum())
+              for d in (sim_nwlh, sim_bsq) for st in ("pk", "mpk"))
+    i05 = len(sim_nwlh.k) - 1
+    glue("sim_n_nwlh", len(sim_nwlh), display=False)
+    glue("sim_n_bsq", len(sim_bsq), display=False)
+    glue("sim_bad", bad, display=False)
+    for name, tag in (("Mnu", "mnu"), ("s8", "s8")):
+        for st in ("pk", "mpk"):
+            glue(f"sim_{tag}_{st}_05", f"{fits[st][name][0][i05]:+.3f}", display=False)
+    sig = fits["mpk"]["Mnu"][0] / fits["mpk"]["Mnu"][1]
+    glue("sim_mnu_mpk_sig", f"{int((abs(sig) > 2).sum())} of {len(sig)}", display=False)
+
+# %% [markdown]
+# The shipped suites hold {glue:text}`sim_n_bsq` BSQ-like ΛCDM and {glue:text}`sim_n_nwlh`
+# nwLH-like simulations; {glue:text}`sim_bad` spectra among them are non-finite or non-positive.
+# Across the neutrino suite, at the last bin ($k$ ≈ 0.5 $h$/Mpc), going from the bottom to the
+# top of the prior changes ln P by {glue:text}`sim_mnu_pk_05` for $M_\nu$ and
+# {glue:text}`sim_s8_pk_05` for σ8, and ln MP by {glue:text}`sim_mnu_mpk_05` and
+# {glue:text}`sim_s8_mpk_05`; the $M_\nu$ response of the marked spectrum stands out of the noise
+# (beyond 2 standard errors) in {glue:text}`sim_mnu_mpk_sig` bins. At fixed total-matter σ8,
+# neutrinos suppress the small scales only a little in P but move the marked spectrum, which
+# weights the voids, much more (the engine's responses in the neutrino section above, at
+# one seed). Chapters {doc}`03_neutrinos` and {doc}`07_shap` train on these suites.
 
 # %% [markdown]
 # ## Summary

@@ -30,8 +30,11 @@
 # | {doc}`03_neutrinos` | Necessary | the transfer protocol and the savings factor |
 # | Primordial non-Gaussianity, $f_{\rm NL}$ | Helpful | equilateral vs local bispectrum shapes |
 #
-# - **Time to run:** seconds at the smoke scale. At the book scale the PNG suites exist only in the
-#   simulated (particle-mesh) tier; without them this chapter explains and skips.
+# - **Time to run:** seconds at the smoke scale; a few minutes at the book scale on a 2-core CPU.
+#   The PNG suites exist only in the simulated (particle-mesh) tier: at the book scale the shipped
+#   `cpu`-preset suites (the paper's resolution in a 250 Mpc/h box, 19 k bins; {doc}`01_data`),
+#   with the ΛCDM network pre-trained on the simulated BSQ points of the same preset. Without
+#   them this chapter explains and skips.
 
 # %% tags=["parameters"]
 SCALE = "book"
@@ -119,8 +122,9 @@ else:
 # - Transfer pays where the new suite still varies what the pre-trained network knows (equilateral
 #   PNG: four ΛCDM parameters plus one new one).
 # - With ΛCDM fixed (local PNG) there is nothing shared to transfer, and no gain is expected.
-# - Both suites need a density field with non-Gaussian initial conditions: the simulated tier
-#   (`cosmotransfer simulate png_eq --tier simulated`).
+# - Both suites need non-Gaussian initial conditions: the simulated tier
+#   (`cosmotransfer simulate png_eq --tier simulated --preset cpu`, or `--device cuda` for the
+#   Quijote-size preset).
 #
 # ### What's next
 # {doc}`06_architectures` compares the four ways of transferring on every case.

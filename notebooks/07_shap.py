@@ -189,8 +189,12 @@ plt.show()
 # ## Attributions with the marked P(k)
 #
 # The marked power spectrum needs a density field, so only the simulated (particle-mesh) tier
-# makes it; at the paper scale those suites need a GPU. Where they are missing, the command that
-# makes them is named below and this section is skipped.
+# makes it. At the book scale these are the suites shipped at the `cpu` preset (the paper's
+# resolution in a 250 Mpc/$h$ box, 19 k bins; {doc}`01_data`): the ΛCDM network is pre-trained
+# on the simulated BSQ points and fine-tuned on the simulated neutrino suite, and the dashed
+# curves are the engine's own responses at that preset (one seed, finite differences). At the
+# paper scale the Quijote-size suites need a GPU. Where they are missing, the command that makes
+# them is named below and this section is skipped.
 
 # %%
 res_m = results["mpk"]

@@ -2,7 +2,8 @@ import numpy as np
 import pytest
 
 from cosmotransfer.config import (
-    LCDM_PARAMS, PARAM_NAMES, PRIORS, SCALES, ConfigError, check_in_prior, fiducial_vector, get_param, get_scale,
+    LCDM_PARAMS, PARAM_NAMES, PRIORS, SCALES, SIM_PRESETS, ConfigError, check_in_prior, fiducial_vector, get_param,
+    get_scale, get_sim_preset,
 )
 
 
@@ -43,6 +44,25 @@ def test_unknown_names_list_the_valid_choices():
         get_param("Omega_m")
     with pytest.raises(ConfigError, match="valid scales: smoke, book, paper"):
         get_scale("huge")
+    with pytest.raises(ConfigError, match="valid presets: smoke, cpu, book, paper"):
+        get_sim_preset("huge")
+
+
+def test_sim_presets_keep_the_paper_resolution():
+    """Every preset but smoke has the paper's particle spacing, force cell and steps; only the box differs."""
+    paper = SIM_PRESETS["paper"]
+    for name in ("cpu", "book"):
+        p = SIM_PRESETS[name]
+        assert p.box / p.n_particles == paper.box / paper.n_particles
+        assert p.box / p.n_mesh == paper.box / paper.n_mesh
+        assert (p.n_steps, p.z_init) == (paper.n_steps, paper.z_init)
+    for sc in SCALES.values():  # every scale reads suites of a known preset, at most as many as it uses
+        get_sim_preset(sc.suite_preset)
+        for suite, n in sc.n_simulated.items():
+            assert n <= (sc.n_suite.get(suite) or n)
+        assert sc.pretrain_sizes("simulated") and max(sc.pretrain_sizes("simulated")) <= max(sc.n_pretrain)
+    assert get_scale("book").pretrain_sizes("simulated") == (2000,)
+    assert get_scale("book").pretrain_sizes("emulated") == (2000, 22000)
 
 
 def test_scales_are_ordered_by_cost():

@@ -4,13 +4,14 @@ import pytest
 from cosmotransfer import paths
 from cosmotransfer.data import read_suite, verify_suite_file
 
-SHIPPED = sorted(paths.DATA_DIR.glob("*/*.npz"))
+SHIPPED = sorted(paths.DATA_DIR.rglob("*.npz"))
 
 
 @pytest.mark.skipif(not SHIPPED, reason="no suite files shipped under data/")
-@pytest.mark.parametrize("path", SHIPPED, ids=lambda p: f"{p.parent.name}/{p.name}")
+@pytest.mark.parametrize("path", SHIPPED, ids=lambda p: str(p.relative_to(paths.DATA_DIR)))
 def test_shipped_file_matches_manifest(path):
     manifest = verify_suite_file(path)
     data = read_suite(path, verify=False)
     assert len(data) == manifest["n"] and data.meta["config_hash"] == manifest["config_hash"]
-    assert path.parent.name == data.tier and path.stem == data.suite
+    # where `cosmotransfer simulate` puts a file of that suite, tier and preset
+    assert path == paths.preset_suite_file(data.suite, data.tier, manifest["preset"])

@@ -13,7 +13,7 @@ import argparse
 import sys
 from pathlib import Path
 
-from .config import DEFAULT_SCALE, SCALES, ConfigError
+from .config import DEFAULT_SCALE, SCALES, SIM_PRESETS, ConfigError
 from .data import DataFileError
 
 
@@ -48,7 +48,7 @@ def _cmd_verify(args) -> int:
     from . import paths
     from .data import verify_suite_file
 
-    files = [Path(f) for f in args.files] or sorted(paths.DATA_DIR.glob("*/*.npz"))
+    files = [Path(f) for f in args.files] or sorted(paths.DATA_DIR.rglob("*.npz"))
     for f in files:
         m = verify_suite_file(f)
         print(f"ok  {f}  n={m['n']}  {m['sha256'][:12]}")
@@ -82,12 +82,12 @@ def main(argv: list[str] | None = None) -> int:
     s.add_argument("suite")
     s.add_argument("--tier", default="emulated", help="emulated (CAMB/fremu, CPU) or simulated (particle mesh)")
     s.add_argument("--n", type=int, default=None, help="first N design points (default: the suite's size)")
-    s.add_argument("--preset", default="paper", help=f"simulation preset: {', '.join(SCALES)} (default paper)")
+    s.add_argument("--preset", default="paper", help=f"simulation preset: {', '.join(SIM_PRESETS)} (default paper)")
     s.add_argument("--stat", action="append", choices=["pk", "mpk"], help="statistics (default: the suite's)")
     s.add_argument("--shard", default="0/1", help="i/n: run every n-th chunk starting at i")
     s.add_argument("--device", default="cpu", help="cpu or cuda")
     s.add_argument("--workers", type=int, default=1, help="parallel CPU processes")
-    s.add_argument("--out", default=None, help="output file (default: data/<tier>/<suite>.npz for the paper preset)")
+    s.add_argument("--out", default=None, help="output file (default: data/<tier>/[<preset>/]<suite>.npz for the shipped presets paper and cpu, else .cache/suites/)")
     s.add_argument("--force", action="store_true", help="overwrite an output made with other settings")
     s.set_defaults(func=_cmd_simulate)
 

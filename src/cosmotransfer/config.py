@@ -70,12 +70,20 @@ PARAM_NAMES: tuple[str, ...] = tuple(PRIORS)
 LCDM_PARAMS: tuple[str, ...] = ("Om", "Ob", "h", "ns", "s8")
 
 
+def lookup(table: Mapping, name, what: str, kind: type | None = None):
+    """``table[name]`` (or ``name`` itself if it already is a ``kind``); otherwise one
+    :class:`ConfigError` naming the valid choices, e.g. "unknown suite 'x'; valid suites: …"."""
+    if kind is not None and isinstance(name, kind):
+        return name
+    try:
+        return table[name]
+    except (KeyError, TypeError):
+        raise ConfigError(f"unknown {what} {name!r}; valid {what}s: {', '.join(table)}") from None
+
+
 def get_param(name: str) -> Param:
     """The prior row of ``name``; a clear error naming the valid choices otherwise."""
-    try:
-        return PRIORS[name]
-    except KeyError:
-        raise ConfigError(f"unknown parameter {name!r}; valid parameters: {', '.join(PRIORS)}") from None
+    return lookup(PRIORS, name, "parameter")
 
 
 def fiducial_vector() -> np.ndarray:
@@ -133,6 +141,28 @@ class SimPreset:
     z_init: float
 
 
+#: Named particle-mesh presets (``cosmotransfer simulate --preset NAME``); each scale below
+#: points at one. All but ``smoke`` keep the paper's resolution — particle spacing 3.9 Mpc/h,
+#: force cell 1.95 Mpc/h, 10 steps from z = 9 — and differ only in the box:
+#: ``paper`` the Quijote box (GPU; 79 k bins), ``book`` a 500 Mpc/h box (~15 s per simulation on
+#: one CPU core; notebook 01's physics checks; 39 bins), ``cpu`` a 250 Mpc/h box (~1–3 s per
+#: simulation on one core, CAMB included: suites of thousands on a CPU; 19 bins).
+SIM_PRESETS: dict[str, SimPreset] = {
+    "smoke": SimPreset(box=250.0, n_particles=32, n_mesh=64, n_steps=5, z_init=9.0),
+    "cpu": SimPreset(box=250.0, n_particles=64, n_mesh=128, n_steps=10, z_init=9.0),
+    "book": SimPreset(box=500.0, n_particles=128, n_mesh=256, n_steps=10, z_init=9.0),
+    "paper": SimPreset(box=1000.0, n_particles=256, n_mesh=512, n_steps=10, z_init=9.0),
+}
+
+#: Presets whose suites are shipped under ``data/`` (the others go to the cache).
+SHIPPED_PRESETS: tuple[str, ...] = ("paper", "cpu")
+
+
+def get_sim_preset(name: str | SimPreset) -> SimPreset:
+    """The simulation preset called ``name``; a clear error naming the valid choices otherwise."""
+    return lookup(SIM_PRESETS, name, "preset", SimPreset)
+
+
 @dataclass(frozen=True)
 class TrainConfig:
     """One training stage (nanoGPT-style): where the weights start, the network, the optimiser.
@@ -182,6 +212,9 @@ class Scale:
     (the paper scale) they are the starting points of the searches in :mod:`cosmotransfer.hpo`.
     ``threads``: torch CPU threads per training process (``None``: torch's default);
     ``workers``: training runs of a sweep that go on at once, in separate processes.
+    ``sim`` is the preset notebook 01 runs its engine checks at; ``suite_preset`` names the preset
+    of the simulated-tier suite files the notebooks read (marked P(k), PNG, and the simulated
+    P(k) cases), ``n_simulated`` how many simulations of each they use (``None``: ``n_suite``).
     """
 
     name: str
@@ -189,6 +222,8 @@ class Scale:
     sim: SimPreset
     tier: str  # data tier the notebooks read by default: "emulated" or "simulated"
     n_suite: Mapping[str, int | None] = field(default_factory=dict)
+    suite_preset: str = "paper"
+    n_simulated: Mapping[str, int] = field(default_factory=dict)
     n_pretrain: tuple[int, ...] = (2000,)
     budgets: tuple[int, ...] = (50, 75, 100, 125, 150, 200, 400, 800, 1400)
     seeds: tuple[int, ...] = (0,)
@@ -201,6 +236,20 @@ class Scale:
 
     def with_(self, **changes) -> "Scale":
         return replace(self, **changes)
+
+    def suite_size(self, suite: str, tier: str) -> int | None:
+        """Simulations of ``suite`` the scale reads from a ``tier`` file (``None``: the whole design)."""
+        if tier == "simulated" and suite in self.n_simulated:
+            return self.n_simulated[suite]
+        return self.n_suite.get(suite)
+
+    def pretrain_sizes(self, tier: str, suite: str = "bsq") -> tuple[int, ...]:
+        """The pre-training sizes of ``n_pretrain`` that a ``tier`` pre-training suite holds at this
+        scale (its whole size when it holds none of them)."""
+        have = self.suite_size(suite, tier)
+        if have is None:
+            return tuple(self.n_pretrain)
+        return tuple(n for n in self.n_pretrain if n <= have) or (have,)
 
     def stage(self, name: str) -> TrainConfig:
         """The training config of one stage, with the scale's epoch cap and patience filled in."""
@@ -215,9 +264,11 @@ SCALES: dict[str, Scale] = {
     "smoke": Scale(
         name="smoke",
         description="tests and CI: tiny suites, a few epochs; seconds per notebook",
-        sim=SimPreset(box=250.0, n_particles=32, n_mesh=64, n_steps=5, z_init=9.0),
+        sim=SIM_PRESETS["smoke"],
         tier="emulated",
         n_suite={"bsq": 256, "nwlh": 256, "mg": 256, "png_eq": 256, "png_lc": 256},
+        # the first rows of the shipped CPU-preset suites (nothing to simulate in the tests)
+        suite_preset="cpu",
         n_pretrain=(128, 256),
         budgets=(50, 100),
         seeds=(0,),
@@ -234,13 +285,15 @@ SCALES: dict[str, Scale] = {
     "book": Scale(
         name="book",
         description="the published book: shipped emulated suites, CPU training within the CI budget",
-        # the paper preset's resolution (particle spacing, force cell, steps) in a box 8× smaller
-        # in volume, so notebook 01 can run it on a CPU (~15 s per simulation)
-        sim=SimPreset(box=500.0, n_particles=128, n_mesh=256, n_steps=10, z_init=9.0),
+        sim=SIM_PRESETS["book"],
         tier="emulated",
         # the shipped emulated suites: the first 22,000 BSQ points, pre-trained on 2,000 and on
         # 22,000 as in the paper
         n_suite={"bsq": 22000, "nwlh": 2000, "mg": 2000, "png_eq": 1000, "png_lc": 1000},
+        # marked P(k) (and the simulated P(k) beside it) from the shipped CPU-preset suites: the
+        # paper's resolution in a 250 Mpc/h box, made on the 2-core CPU
+        suite_preset="cpu",
+        n_simulated={"bsq": 2000, "nwlh": 1000},
         n_pretrain=(2000, 22000),
         # the paper's protocol without the Optuna searches: its budget grid, 1,000 epochs, patience
         # 50, five seeds. Measured: all training of notebooks 02–06 took 16 min on the shared 2-core
@@ -262,7 +315,7 @@ SCALES: dict[str, Scale] = {
     "paper": Scale(
         name="paper",
         description="the paper's protocol: full suites, Optuna searches, 1000 epochs (GPU)",
-        sim=SimPreset(box=1000.0, n_particles=256, n_mesh=512, n_steps=10, z_init=9.0),
+        sim=SIM_PRESETS["paper"],
         tier="simulated",
         n_suite={"bsq": 32768, "nwlh": 2000, "mg": 2000, "png_eq": 1000, "png_lc": 1000},
         n_pretrain=(2000, 22000),
@@ -288,9 +341,4 @@ DEFAULT_SCALE = "book"
 
 def get_scale(name: str | Scale = DEFAULT_SCALE) -> Scale:
     """The preset called ``name``; a clear error naming the valid choices otherwise."""
-    if isinstance(name, Scale):
-        return name
-    try:
-        return SCALES[name]
-    except KeyError:
-        raise ConfigError(f"unknown scale {name!r}; valid scales: {', '.join(SCALES)}") from None
+    return lookup(SCALES, name, "scale", Scale)

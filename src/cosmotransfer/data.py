@@ -357,6 +357,29 @@ def learning_set(data: SuiteData, stat: str = "pk", targets: tuple[str, ...] | N
     return LearningSet(suite=data.suite, stat=stat, targets=targets, x=x, y=y, split=split, standardizer=scaler, key=key)
 
 
+def suite_responses(data: SuiteData, stat: str = "pk") -> dict[str, tuple[np.ndarray, np.ndarray]]:
+    """How a suite's statistic moves with each varied parameter, read off the suite itself.
+
+    A least-squares fit, per k bin, of ln S over the suite's simulations on the varied parameters
+    min–max scaled with the prior table (θ̂ ∈ [0, 1]) plus a constant: the slope ∂ ln S/∂θ̂ is the
+    change of ln S across the whole prior width with the other parameters held fixed, to first
+    order, averaged over the design. Returns ``{name: (slope (n_k,), standard error (n_k,))}``
+    for the parameters the suite varies. Needs more simulations than varied parameters + 1.
+    """
+    names = [n for n in SUITES[data.suite].varied_names] if data.suite in SUITES else list(LCDM_PARAMS)
+    x = np.column_stack([np.ones(len(data))] + [get_param(n).scale(data.params[:, PARAM_NAMES.index(n)])
+                                                 for n in names])
+    if len(data) <= x.shape[1]:
+        raise DataFileError(f"{len(data)} simulations cannot fit {x.shape[1] - 1} parameter responses")
+    y = np.log(data.stat(stat).astype(np.float64))
+    coef, _, _, _ = np.linalg.lstsq(x, y, rcond=None)
+    resid = y - x @ coef
+    dof = len(data) - x.shape[1]
+    cov = np.linalg.inv(x.T @ x)  # (p, p); the residual variance is per bin
+    se = np.sqrt(np.outer(np.diag(cov), (resid**2).sum(0) / dof))
+    return {n: (coef[j + 1], se[j + 1]) for j, n in enumerate(names)}
+
+
 # --------------------------------------------------------------------------------------
 # Which file a notebook reads at a scale
 # --------------------------------------------------------------------------------------
@@ -369,27 +392,31 @@ def subset_suite(data: SuiteData, n: int) -> SuiteData:
                      derived={k: v[:n] for k, v in data.derived.items()}, meta=data.meta)
 
 
-def suite_tier(suite: str, stat: str, scale) -> str:
-    """The tier that holds ``stat`` of ``suite`` at ``scale``: the scale's own tier where it can
-    make it, else ``"simulated"`` (marked P(k) and PNG need the particle-mesh engine)."""
+def suite_tier(suite: str, stat: str, scale, tier: str | None = None) -> str:
+    """The tier that holds ``stat`` of ``suite`` at ``scale``: ``tier`` if given, else the scale's
+    own tier where it can make it, else ``"simulated"`` (marked P(k) and PNG need the
+    particle-mesh engine)."""
     sc = get_scale(scale)
     if stat in SIMULATED_ONLY_STATS or suite in SIMULATED_ONLY_SUITES:
         return "simulated"
-    return sc.tier
+    return tier or sc.tier
 
 
 def suite_path(suite: str, tier: str, scale) -> Path:
-    """Shipped files (``data/<tier>/``) at the book and paper scales; the cache at the smoke scale.
+    """The file a notebook reads: shipped files under ``data/`` — the emulated tier's, and the
+    simulated tier's at the scale's ``suite_preset`` — or, for a preset that is not shipped, the cache.
 
     The emulated tier does not depend on the preset and the first N rows of a suite file are what
     ``--n N`` makes, so at the smoke scale a shipped emulated file large enough is used as is.
     """
     sc = get_scale(scale)
+    if tier == "simulated":
+        return paths.preset_suite_file(suite, tier, sc.suite_preset)
     shipped = paths.suite_file(suite, tier)
     if sc.name != "smoke":
         return shipped
-    n = sc.n_suite.get(suite) or get_suite(suite).n_used
-    if tier == "emulated" and shipped.is_file() and read_manifest(shipped)["n"] >= n:
+    n = sc.suite_size(suite, tier) or get_suite(suite).n_used
+    if shipped.is_file() and read_manifest(shipped)["n"] >= n:
         return shipped
     return paths.suite_file(suite, tier, root=paths.CACHE_DIR / "suites" / sc.name)
 
@@ -397,27 +424,31 @@ def suite_path(suite: str, tier: str, scale) -> Path:
 def simulate_command(suite: str, tier: str, scale) -> str:
     """The command that makes the file :func:`load_suite` looks for."""
     sc = get_scale(scale)
-    n = sc.n_suite.get(suite) or get_suite(suite).n_used
+    n = sc.suite_size(suite, tier) or get_suite(suite).n_used
+    if tier == "simulated":
+        device = " --device cuda" if sc.suite_preset == "paper" else " --workers 2"
+        return f"cosmotransfer simulate {suite} --tier simulated --preset {sc.suite_preset} --n {n}{device}"
     if sc.name == "smoke":
         return f"cosmotransfer simulate {suite} --tier {tier} --n {n} --preset smoke"
-    device = " --device cuda" if tier == "simulated" else ""
-    return f"cosmotransfer simulate {suite} --tier {tier} --n {get_suite(suite).n}{device}"
+    return f"cosmotransfer simulate {suite} --tier {tier} --n {get_suite(suite).n}"
 
 
-def load_suite(suite: str, scale, stat: str = "pk", generate: bool | None = None, n: int | None = None) -> SuiteData:
-    """The suite a notebook reads at ``scale``: its first ``n`` rows (default ``n_suite[suite]``), holding ``stat``.
+def load_suite(suite: str, scale, stat: str = "pk", generate: bool | None = None, n: int | None = None,
+               tier: str | None = None) -> SuiteData:
+    """The suite a notebook reads at ``scale``: its first ``n`` rows (default: the scale's
+    :meth:`~cosmotransfer.config.Scale.suite_size`), holding ``stat``, from ``tier`` (default:
+    :func:`suite_tier`).
 
-    The tier is the scale's (:func:`suite_tier`). At the smoke scale a missing (or too small)
-    emulated file is generated into the cache (CAMB: about 0.2–0.4 s per simulation, two
-    processes); at the book and paper scales nothing is ever regenerated silently — a missing or
-    too small file raises :class:`DataFileError` naming the command that makes it. ``generate``
-    overrides that default.
+    At the smoke scale a missing (or too small) emulated file is generated into the cache (CAMB:
+    about 0.2–0.4 s per simulation, two processes); otherwise nothing is ever regenerated
+    silently — a missing or too small file raises :class:`DataFileError` naming the command that
+    makes it. ``generate`` overrides that default.
     """
     sc = get_scale(scale)
     s = get_suite(suite)
-    tier = suite_tier(s.name, stat, sc)
+    tier = suite_tier(s.name, stat, sc, tier)
     path = suite_path(s.name, tier, sc)
-    n = n or sc.n_suite.get(s.name) or s.n_used
+    n = n or sc.suite_size(s.name, tier) or s.n_used
     if generate is None:
         generate = sc.name == "smoke" and tier == "emulated"
     have = read_manifest(path)["n"] if path.is_file() else 0
@@ -430,19 +461,21 @@ def load_suite(suite: str, scale, stat: str = "pk", generate: bool | None = None
         from .simulate import simulate
 
         # a smaller file in the smoke cache is stale: replace it (two processes: CAMB is the cost)
-        simulate(s.name, tier=tier, n=n, preset=sc.name, out=path, force=True, workers=SMOKE_WORKERS, progress=False)
+        preset = sc.suite_preset if tier == "simulated" else sc.name
+        simulate(s.name, tier=tier, n=n, preset=preset, out=path, force=True, workers=SMOKE_WORKERS, progress=False)
     data = read_suite(path)
     data.stat(stat)  # clear error if the file lacks the statistic
     return subset_suite(data, n) if len(data) > n else data
 
 
-def find_suite(suite: str, scale, stat: str = "pk", n: int | None = None) -> tuple[SuiteData | None, str]:
+def find_suite(suite: str, scale, stat: str = "pk", n: int | None = None,
+               tier: str | None = None) -> tuple[SuiteData | None, str]:
     """:func:`load_suite`, or ``(None, message)`` when the file does not exist or cannot be made.
 
     For notebooks: a missing optional suite becomes an admonition, not a crash.
     """
     try:
-        return load_suite(suite, scale, stat, n=n), ""
+        return load_suite(suite, scale, stat, n=n, tier=tier), ""
     except DataFileError as e:
         return None, str(e)
     except Exception as e:  # a tier that cannot run here (e.g. the simulated engine at smoke scale)

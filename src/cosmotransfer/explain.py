@@ -59,7 +59,6 @@ from torch import nn
 
 from .config import PARAM_NAMES, ConfigError, fiducial_vector, get_param
 from .models import MLP, FrozenBodyHead
-from .stats import kbins
 
 METHODS: tuple[str, ...] = ("deep", "gradient", "permutation")
 #: Methods whose values sum exactly to f(x) − E[f] (up to float rounding).
@@ -440,10 +439,11 @@ def engine_response(stat: str, scale, params: Sequence[str], seed: int = 0,
                     device: str | None = None) -> dict[str, np.ndarray]:
     """:func:`response` of a statistic from the engine that makes it at ``scale``: the emulated
     tier's noise-free P(k) (:func:`cosmotransfer.emulate.mean_pk`), or — for marked P(k) — the
-    particle-mesh engine at the scale's preset with one fixed seed (so the finite differences
-    see the same initial field). Raises ConfigError where the engine lacks a parameter's physics.
+    particle-mesh engine at the preset of the scale's simulated suites (``suite_preset``: the same
+    box and k bins) with one fixed seed (so the finite differences see the same initial field).
+    Raises ConfigError where the engine lacks a parameter's physics.
     """
-    from .config import get_scale
+    from .config import get_scale, get_sim_preset
     from .data import SIMULATED_ONLY_STATS
 
     sc = get_scale(scale)
@@ -454,7 +454,7 @@ def engine_response(stat: str, scale, params: Sequence[str], seed: int = 0,
     from . import sim
     from .train import default_device
 
-    settings = sim.settings(sc.sim)
+    settings = sim.settings(get_sim_preset(sc.suite_preset))
     dev = device or default_device()
 
     def one(theta):
@@ -600,7 +600,7 @@ def explain_case(case: str, scale, seed: int = 0, budgets: Sequence[int] | None 
     file is missing.
     """
     from .config import get_scale
-    from .data import suite_tier
+    from .data import load_suite
     from .sweeps import case_data, pretrain_data, pretrained
     from .transfer import get_case, run, run_path, variant_config
 
@@ -635,8 +635,7 @@ def explain_case(case: str, scale, seed: int = 0, budgets: Sequence[int] | None 
         nets.append(net)
         t_train += dt
     t_explain = sum(nt.attr.wall_s for nt in nets)
-    # the emulated tier is always the 1 Gpc/h Quijote box; the simulated one the preset's box
-    k = kbins(sc.sim.box).k if suite_tier(c.suite, c.stat, sc) == "simulated" else kbins().k
+    k = load_suite(c.suite, sc, c.stat, tier=c.tier).k  # the bins of the suite's box
     return CaseSHAP(case=c.name, stat=c.stat, k=k, networks=nets,
                     wall_s={"train": t_train, "explain": t_explain})
 

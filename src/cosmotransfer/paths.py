@@ -31,9 +31,22 @@ CACHE_DIR: Path = Path(os.environ.get("COSMOTRANSFER_CACHE", ROOT / ".cache")).r
 QUIJOTE_DIR: Path = Path(os.environ.get("COSMOTRANSFER_QUIJOTE", ROOT.parent / "shared" / "quijote")).resolve()
 
 
-def suite_file(suite: str, tier: str, root: Path | None = None) -> Path:
-    """Path of a suite's summaries file: ``data/<tier>/<suite>.npz`` (manifest beside it)."""
-    return (root or DATA_DIR) / tier / f"{suite}.npz"
+def suite_file(suite: str, tier: str, root: Path | None = None, preset: str = "paper") -> Path:
+    """Path of a suite's summaries file: ``data/<tier>/<suite>.npz`` (manifest beside it) for the
+    paper preset (and the emulated tier, which has no preset), ``data/<tier>/<preset>/<suite>.npz``
+    for another simulation preset."""
+    folder = Path(tier) if preset == "paper" or tier == "emulated" else Path(tier) / preset
+    return (root or DATA_DIR) / folder / f"{suite}.npz"
+
+
+def preset_suite_file(suite: str, tier: str, preset: str) -> Path:
+    """Where ``cosmotransfer simulate --preset PRESET`` writes by default: :func:`suite_file` under
+    ``data/`` for the shipped presets, ``.cache/suites/<preset>/<tier>/<suite>.npz`` for the others."""
+    from .config import SHIPPED_PRESETS
+
+    if preset in SHIPPED_PRESETS:
+        return suite_file(suite, tier, preset=preset)
+    return suite_file(suite, tier, root=CACHE_DIR / "suites" / preset)
 
 
 def cache_dir(stage: str, key: str) -> Path:

@@ -36,7 +36,7 @@ import numpy as np
 from tqdm import tqdm  # plain: tqdm.auto warns in notebooks without ipywidgets
 
 from . import __version__, paths
-from .config import SCALES, ConfigError, get_scale
+from .config import ConfigError, get_sim_preset
 from .data import DataFileError, SuiteData, load_npz, read_manifest, read_suite, save_npz, stable_hash, write_suite
 from .stats import kbins
 from .suites import design, get_suite, sim_seeds
@@ -58,13 +58,6 @@ def git_commit() -> str | None:
         return out.stdout.strip() or None
     except (OSError, subprocess.SubprocessError):
         return None
-
-
-def default_output(suite: str, tier: str, preset: str) -> Path:
-    """Paper-preset suites go to ``data/`` (shipped); other presets to the cache."""
-    if preset == "paper":
-        return paths.suite_file(suite, tier)
-    return paths.suite_file(suite, tier, root=paths.CACHE_DIR / "suites" / preset)
 
 
 def parse_shard(text: str) -> tuple[int, int]:
@@ -95,8 +88,7 @@ class SuiteRun:
 
     def __init__(self, suite: str, tier: str, n: int | None = None, preset: str = "paper",
                  statistics: tuple[str, ...] | None = None, out: Path | None = None):
-        if preset not in SCALES:
-            raise ConfigError(f"unknown preset {preset!r}; valid presets: {', '.join(SCALES)}")
+        sim_preset = get_sim_preset(preset)  # validates the name
         self.suite = get_suite(suite)
         self.tier_name = tier
         self.tier = get_tier(tier)
@@ -106,7 +98,7 @@ class SuiteRun:
         self.seeds = sim_seeds(self.suite, self.n)
         if not statistics:  # default: the suite's statistics that this tier can make
             statistics = tuple(s for s in self.suite.statistics if s in getattr(self.tier, "STATISTICS", self.suite.statistics))
-        self.settings = self.tier.settings(get_scale(preset).sim, tuple(statistics))
+        self.settings = self.tier.settings(sim_preset, tuple(statistics))
         if hasattr(self.tier, "check_design"):  # e.g. no PNG in the emulated tier: fail before any work
             self.tier.check_design(self.params)
         self.meta = {
@@ -124,7 +116,7 @@ class SuiteRun:
         # the suite has: chunks are keyed without n, so a run with another n reuses them.
         self.chunk_key = stable_hash({k: v for k, v in self.meta.items() if k != "n"})
         self.meta["config_hash"] = self.key
-        self.out = Path(out) if out else default_output(self.suite.name, tier, preset)
+        self.out = Path(out) if out else paths.preset_suite_file(self.suite.name, tier, preset)
         self.chunk_dir = paths.cache_dir("simulate", self.chunk_key)
         chunk = self.tier.CHUNK
         self.chunks = [(a, min(a + chunk, self.n)) for a in range(0, self.n, chunk)]

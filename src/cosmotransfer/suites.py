@@ -24,7 +24,7 @@ from functools import lru_cache
 import numpy as np
 from scipy.stats import qmc
 
-from .config import LCDM_PARAMS, PARAM_NAMES, PRIORS, ConfigError, check_in_prior, get_param
+from .config import LCDM_PARAMS, PARAM_NAMES, PRIORS, ConfigError, check_in_prior, get_param, lookup
 
 TRAIN_FRACTION = 0.70
 VAL_FRACTION = 0.15  # the test set takes the rest (15%)
@@ -111,12 +111,7 @@ SUITES: dict[str, Suite] = {
 
 def get_suite(name: str | Suite) -> Suite:
     """The suite called ``name``; a clear error naming the valid choices otherwise."""
-    if isinstance(name, Suite):
-        return name
-    try:
-        return SUITES[name]
-    except KeyError:
-        raise ConfigError(f"unknown suite {name!r}; valid suites: {', '.join(SUITES)}") from None
+    return lookup(SUITES, name, "suite", Suite)
 
 
 @lru_cache(maxsize=None)

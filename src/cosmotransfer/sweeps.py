@@ -31,7 +31,7 @@ from tqdm import tqdm  # plain: tqdm.auto warns in notebooks without ipywidgets
 
 from . import __version__, paths
 from .config import VARIANTS, Scale, get_scale
-from .data import LearningSet, atomic_write, find_suite, learning_set, load_suite, stable_hash
+from .data import LearningSet, atomic_write, find_suite, learning_set, load_suite, stable_hash, suite_tier
 from .simulate import git_commit
 from .train import default_device
 from .transfer import (PRETRAINED_KIND, Case, Pretrained, cached_run, get_case, pretrain, pretrain_config, run,
@@ -57,14 +57,22 @@ def set_threads(scale: Scale | str) -> None:
 def case_data(case: Case | str, scale: Scale | str) -> LearningSet:
     """The fine-tuning learning set of a case at a scale."""
     case = get_case(case)
-    return learning_set(load_suite(case.suite, scale, case.stat), case.stat, targets=case.targets)
+    return learning_set(load_suite(case.suite, scale, case.stat, tier=case.tier), case.stat, targets=case.targets)
 
 
 def pretrain_data(case: Case | str, scale: Scale | str, n_pretrain: int | None = None) -> LearningSet:
-    """The ΛCDM pre-training set of a case: the first ``n_pretrain`` simulations of its pre-training suite."""
+    """The ΛCDM pre-training set of a case: the first ``n_pretrain`` (default: the largest of
+    :func:`pretrain_sizes`) simulations of its pre-training suite."""
     case, sc = get_case(case), get_scale(scale)
-    n = n_pretrain or max(sc.n_pretrain)
-    return learning_set(load_suite(case.pretrain_suite, sc, case.stat, n=n), case.stat)
+    n = n_pretrain or max(pretrain_sizes(case, sc))
+    return learning_set(load_suite(case.pretrain_suite, sc, case.stat, n=n, tier=case.tier), case.stat)
+
+
+def pretrain_sizes(case: Case | str, scale: Scale | str) -> tuple[int, ...]:
+    """The scale's pre-training sizes that the case's pre-training suite file holds (see
+    :meth:`~cosmotransfer.config.Scale.pretrain_sizes`)."""
+    case, sc = get_case(case), get_scale(scale)
+    return sc.pretrain_sizes(suite_tier(case.pretrain_suite, case.stat, sc, case.tier), case.pretrain_suite)
 
 
 def pretrained(case: Case | str, scale: Scale | str, kind: str = "main", n_pretrain: int | None = None,
@@ -114,7 +122,7 @@ def sweep(case: Case | str, scale: Scale | str, variants: tuple[str, ...] = VARI
     device = device or default_device()
     set_threads(sc)
     ls = case_data(case, sc)
-    n_pretrain = tuple(n_pretrain or (max(sc.n_pretrain),))
+    n_pretrain = tuple(n_pretrain or (max(pretrain_sizes(case, sc)),))
     budgets = tuple(n for n in (budgets or sc.budgets) if n <= ls.n_pool)
     seeds = tuple(seed + s for s in sc.seeds)
     kinds = sorted({PRETRAINED_KIND[v] for v in variants if v != "scratch"})
@@ -225,7 +233,8 @@ def curves(table: pd.DataFrame) -> pd.DataFrame:
 class Savings:
     """``factor`` = N_scratch / N at equal total MSE; ``bound`` is "" (interpolated), ">" (scratch
     never reaches it within the grid: a lower bound) or "<" (transfer is no better than scratch at
-    the smallest N: an upper bound)."""
+    the smallest N: an upper bound). ``mse``: the variant's median total MSE at N;
+    ``baseline_mse``: the baseline's at the same N (NaN if it was not run there)."""
 
     variant: str
     N: int
@@ -233,6 +242,7 @@ class Savings:
     n_scratch: float
     factor: float
     bound: str
+    baseline_mse: float = float("nan")
 
     def __str__(self) -> str:
         return f"{self.bound}{self.factor:.1f}×"
@@ -267,7 +277,8 @@ def savings_factor(curve: pd.DataFrame, variant: str, n: int, baseline: str = "s
         raise KeyError(f"no total-MSE curve for {variant!r} at N={n} and {baseline!r} in this table")
     m = float(tr["median"].iloc[0])
     n_s, bound = _scratch_n_at(base.N.to_numpy(float), base["median"].to_numpy(float), m)
-    return Savings(variant, int(n), m, n_s, n_s / n, bound)
+    at_n = base[base.N == n]["median"]
+    return Savings(variant, int(n), m, n_s, n_s / n, bound, float(at_n.iloc[0]) if len(at_n) else float("nan"))
 
 
 def savings_table(curve: pd.DataFrame, variants: tuple[str, ...] | None = None) -> pd.DataFrame:
@@ -308,8 +319,8 @@ def case_missing(case: Case | str, scale: Scale | str) -> str:
     """"" when a case's fine-tuning and pre-training suites are both at hand at ``scale``;
     otherwise the message naming what is missing and the command that makes it."""
     case, sc = get_case(case), get_scale(scale)
-    for suite, n in ((case.suite, None), (case.pretrain_suite, max(sc.n_pretrain))):
-        data, message = find_suite(suite, sc, case.stat, n=n)
+    for suite, n in ((case.suite, None), (case.pretrain_suite, max(pretrain_sizes(case, sc)))):
+        data, message = find_suite(suite, sc, case.stat, n=n, tier=case.tier)
         if data is None:
             return message
     return ""

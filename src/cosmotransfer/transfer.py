@@ -31,7 +31,7 @@ import torch
 from torch import nn
 
 from . import __version__, paths
-from .config import BOTTLENECK, N_DUMMY, VARIANTS, ConfigError, Scale, TrainConfig, get_scale
+from .config import BOTTLENECK, N_DUMMY, VARIANTS, ConfigError, Scale, TrainConfig, get_scale, lookup
 from .data import LearningSet, atomic_write, stable_hash
 from .models import MLP, FrozenBodyHead
 from .suites import get_suite
@@ -43,13 +43,16 @@ from .train import default_device, fit, mse_per_param, predict
 # --------------------------------------------------------------------------------------
 @dataclass(frozen=True)
 class Case:
-    """One fine-tuning problem: ``suite`` (beyond ΛCDM) seen through ``stat``, pre-trained on ``pretrain_suite``."""
+    """One fine-tuning problem: ``suite`` (beyond ΛCDM) seen through ``stat``, pre-trained on
+    ``pretrain_suite``; both read from ``tier`` (``None``: the scale's, see
+    :func:`cosmotransfer.data.suite_tier`)."""
 
     name: str
     title: str
     suite: str
     stat: str
     pretrain_suite: str = "bsq"
+    tier: str | None = None
 
     @property
     def targets(self) -> tuple[str, ...]:
@@ -65,6 +68,9 @@ CASES: dict[str, Case] = {
     for c in [
         Case("mnu_pk", "massive neutrinos, P(k)", "nwlh", "pk"),
         Case("mnu_mpk", "massive neutrinos, marked P(k)", "nwlh", "mpk"),
+        # P(k) of the very simulations the marked-P(k) case reads: the two statistics compared
+        # on the same boxes, resolution and k range
+        Case("mnu_pk_sim", "massive neutrinos, P(k) of the simulated suites", "nwlh", "pk", tier="simulated"),
         Case("fr_pk", "f(R) + massive neutrinos, P(k)", "mg", "pk"),
         Case("png_eq", "equilateral PNG, P(k)", "png_eq", "pk"),
         Case("png_lc", "local PNG (ΛCDM fixed), P(k)", "png_lc", "pk"),
@@ -73,12 +79,8 @@ CASES: dict[str, Case] = {
 
 
 def get_case(name: str | Case) -> Case:
-    if isinstance(name, Case):
-        return name
-    try:
-        return CASES[name]
-    except KeyError:
-        raise ConfigError(f"unknown case {name!r}; valid cases: {', '.join(CASES)}") from None
+    """The case called ``name``; a clear error naming the valid choices otherwise."""
+    return lookup(CASES, name, "case", Case)
 
 
 #: Bump when a change to the training code should invalidate the cached networks and results.

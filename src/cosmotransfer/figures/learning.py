@@ -208,7 +208,7 @@ def transfer_ratio(curves: dict[str, pd.DataFrame], params: tuple[str, ...] = ("
             ax.plot(r.index, r.values, marker="o", ms=3, color=f"C{i}", label=lab)
         ax.axhline(1, color="0.3", lw=1)
         ax.axhspan(1, 100, color="C3", alpha=0.07, lw=0)
-        _budget_axis(ax, sorted(next(iter(curves.values())).N.unique()))
+        _budget_axis(ax, sorted(set().union(*(c.N.unique() for c in curves.values()))))
         ax.set_ylim(0.1, 10)
         ax.set_title(f"{label(p)}: MSE transfer / scratch", fontsize=9)
         ax.set_xlabel("N (training simulations)", fontsize=8)
@@ -219,10 +219,14 @@ def transfer_ratio(curves: dict[str, pd.DataFrame], params: tuple[str, ...] = ("
 
 
 def variants_by_case(curves: dict[str, pd.DataFrame], titles: dict[str, str] | None = None) -> plt.Figure:
-    """Total test MSE vs N of every variant, one panel per case (notebook 06)."""
+    """Total test MSE vs N of every variant, one panel per case (notebook 06), three per row."""
     n = len(curves)
-    fig, axes = plt.subplots(1, n, figsize=(3.5 * n, 3.2), squeeze=False)
-    for ax, (case, c) in zip(axes[0], curves.items()):
+    ncol = min(n, 3)
+    nrow = -(-n // ncol)
+    fig, axes = plt.subplots(nrow, ncol, figsize=(3.5 * ncol, 3.2 * nrow), squeeze=False)
+    for ax in axes.flat[n:]:
+        ax.set_visible(False)
+    for ax, (case, c) in zip(axes.flat, curves.items()):
         tot = c[c.param == "total"]
         n_pre = tot[tot.variant != "scratch"].n_pretrain.max()
         for v in VARIANT_STYLE:
@@ -232,7 +236,8 @@ def variants_by_case(curves: dict[str, pd.DataFrame], titles: dict[str, str] | N
         _budget_axis(ax, sorted(tot.N.unique()))
         ax.set_title((titles or {}).get(case, case), fontsize=9)
         ax.set_xlabel("N (training simulations)", fontsize=8)
-    axes[0, 0].set_ylabel("total test MSE (scaled)")
+    for ax in axes[:, 0]:
+        ax.set_ylabel("total test MSE (scaled)")
     axes[0, 0].legend(fontsize=7)
     fig.tight_layout()
     return fig

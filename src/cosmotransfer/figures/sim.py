@@ -87,3 +87,47 @@ def ratio_to_theory(k: np.ndarray, pk: np.ndarray, theory: dict, labels, band: d
         ax.set_ylabel(rf"$P_{{\rm sim}}/P_{{\rm {name}}}$")
     axes[0][0].legend(fontsize=8)
     return fig
+
+
+def suite_overview(k: np.ndarray, stats: dict[str, np.ndarray], values: np.ndarray, param: str,
+                   fits: dict[str, dict[str, tuple[np.ndarray, np.ndarray]]], n_max: int = 300,
+                   title: str | None = None):
+    """A simulated suite at a glance, one column per statistic.
+
+    Top: k·S(k) of the first ``n_max`` simulations coloured by ``param``; bottom: the suite's
+    own responses ∂ ln S/∂θ̂ (:func:`cosmotransfer.data.suite_responses`, ± 2 standard errors)
+    of ``param`` and σ8. ``k`` (n_k,) [h/Mpc]; ``stats``: {"pk", "mpk"} → (n, n_k) [(Mpc/h)³];
+    ``values`` (n,) of ``param``; ``fits``: {stat: suite_responses(...)}.
+    """
+    from matplotlib.colors import Normalize
+
+    from ..config import get_param
+
+    p = get_param(param)
+    n = min(len(values), n_max)
+    norm = Normalize(values[:n].min(), values[:n].max())
+    cmap = plt.get_cmap("viridis")
+    names = {"pk": "P(k)", "mpk": "marked P(k)"}
+    fig, axes = plt.subplots(2, len(stats), figsize=(5.0 * len(stats), 7.0), squeeze=False, constrained_layout=True)
+    for j, (stat, arr) in enumerate(stats.items()):
+        ax = axes[0, j]
+        for i in np.argsort(values[:n]):
+            ax.plot(k, k * arr[i], color=cmap(norm(values[i])), lw=0.6, alpha=0.7)
+        ax.set(xscale="log", yscale="log", title=names.get(stat, stat), xlabel=r"$k\ [h\,{\rm Mpc}^{-1}]$",
+               ylabel=r"$k\,S(k)\ [({\rm Mpc}/h)^2]$")
+        ax = axes[1, j]
+        for c, name in enumerate((param, "s8")):
+            slope, se = fits[stat][name]
+            ax.fill_between(k, slope - 2 * se, slope + 2 * se, color=f"C{c}", alpha=0.25, lw=0)
+            ax.plot(k, slope, color=f"C{c}", label=f"${get_param(name).label}$")
+        ax.axhline(0, color="0.3", lw=0.8)
+        for a in axes[:, j]:
+            a.xaxis.set_minor_formatter(NullFormatter())  # the minor log labels collide at 19 bins
+        ax.set(xscale="log", xlabel=r"$k\ [h\,{\rm Mpc}^{-1}]$",
+               ylabel=r"$\partial \ln S / \partial \hat\theta$ (fit over the suite)")
+        ax.legend(fontsize=8)
+    cb = fig.colorbar(plt.cm.ScalarMappable(norm=norm, cmap=cmap), ax=axes[0, :].tolist(), shrink=0.9)
+    cb.set_label(f"${p.label}$" + (f" [{p.unit}]" if p.unit else ""))
+    if title:
+        fig.suptitle(title)
+    return fig

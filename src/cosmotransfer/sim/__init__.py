@@ -36,7 +36,7 @@ from functools import lru_cache
 
 import numpy as np
 
-from ..config import SimPreset, get_scale
+from ..config import SimPreset, get_sim_preset
 from .engine import Engine, Fields, make_settings
 
 #: simulations per work unit of the runner (resume / shard granularity): ~2 s on a GPU at the
@@ -66,7 +66,6 @@ def run_chunk(params: np.ndarray, seeds: np.ndarray, settings: dict, device: str
 
 
 def simulate_fields(theta, seed: int = 0, preset: str | SimPreset = "smoke", device: str = "cpu") -> Fields:
-    """Run one simulation at a scale preset's (or a :class:`SimPreset`'s) settings and keep its
+    """Run one simulation at a named simulation preset's (or a :class:`SimPreset`'s) settings and keep its
     fields: positions, density and marked-density meshes, marks, P(k), MP(k), linear P(k)."""
-    sim = preset if isinstance(preset, SimPreset) else get_scale(preset).sim
-    return Engine(make_settings(sim), device).fields(np.asarray(theta, dtype=np.float64), seed)
+    return Engine(make_settings(get_sim_preset(preset)), device).fields(np.asarray(theta, dtype=np.float64), seed)

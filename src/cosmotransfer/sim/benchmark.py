@@ -17,7 +17,7 @@ import time
 import numpy as np
 import torch
 
-from ..config import ConfigError, get_scale
+from ..config import ConfigError, get_sim_preset
 from ..suites import design, sim_seeds
 from .engine import Engine, make_settings
 
@@ -29,7 +29,7 @@ def _sync(device: torch.device) -> None:
 
 def benchmark(suite: str = "bsq", n: int = 8, preset: str = "paper", device: str = "cpu") -> dict:
     """Run ``n`` simulations; returns timings, the determinism check and the summaries."""
-    eng = Engine(make_settings(get_scale(preset).sim), device)
+    eng = Engine(make_settings(get_sim_preset(preset)), device)
     params, seeds = design(suite, n), sim_seeds(suite, n)
     dev = torch.device(device)
     eng.run_many(params[:1], seeds[:1])  # warm-up: FFT plans, caches, allocator

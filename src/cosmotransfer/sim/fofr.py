@@ -248,14 +248,13 @@ def simulate_boosts(theta, fR0_values, seed: int = 0, preset="smoke", screening:
     plus one run per value, the same runs as :meth:`.engine.Engine.run` makes. ``p_gr``: the GR
     twin's P(k) at the same seed and settings if it was already run (it is not run again).
     """
-    from ..config import SimPreset, get_scale
+    from ..config import get_sim_preset
     from .engine import Engine, make_settings
     from .ic import white_noise
     from .linear import linear_table
     from .pm import evolve, poisson_multiplier
 
-    sim = preset if isinstance(preset, SimPreset) else get_scale(preset).sim
-    s = make_settings(sim, ("pk",), **({} if n_steps is None else {"n_steps": int(n_steps)}))
+    s = make_settings(get_sim_preset(preset), ("pk",), **({} if n_steps is None else {"n_steps": int(n_steps)}))
     gr = np.asarray(theta, dtype=np.float64).copy()
     gr[PARAM_NAMES.index("fR0")] = 0.0
     eng = Engine(s, device)

@@ -56,8 +56,17 @@ def table_k(grid: dict | None = None) -> np.ndarray:
     return np.geomspace(grid["k_min"], grid["k_max"], grid["n_k"])
 
 
+#: Parameters the linear tables do not depend on (f_NL acts on the initial potential only, and
+#: the σ8-matched A_s ignores it): zeroed in the table key, so e.g. the whole PNG-LC suite —
+#: one cosmology, many f_NL — shares one CAMB solve.
+NOT_IN_TABLES = ("fNL_loc", "fNL_equil")
+
+
 def table_path(theta, grid: dict | None = None) -> Path:
-    theta = [float(v) for v in np.asarray(theta, dtype=np.float64)]
+    from ..config import PARAM_NAMES
+
+    theta = [0.0 if name in NOT_IN_TABLES else float(v)
+             for name, v in zip(PARAM_NAMES, np.asarray(theta, dtype=np.float64), strict=True)]
     return paths.cache_dir("linear", stable_hash(grid or table_grid())) / f"{stable_hash({'theta': theta, 'z': 0.0})}.npy"
 
 
