@@ -267,8 +267,8 @@ def test_simulate_runner_with_the_simulated_tier(tmp_path):
     assert again["mpk"].tobytes() == data.stat("mpk")[2:3].tobytes()
 
 
-#: the simulated suites shipped at the CPU preset (data/simulated/cpu/): the book's marked P(k)
-SHIPPED_CPU = ("bsq", "nwlh")
+#: the simulated suites shipped at the CPU preset (data/simulated/cpu/): marked P(k) and PNG
+SHIPPED_CPU = ("bsq", "nwlh", "png_eq", "png_lc")
 
 
 @pytest.mark.parametrize("suite", SHIPPED_CPU)

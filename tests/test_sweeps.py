@@ -122,3 +122,18 @@ def test_parallel_workers_give_the_same_table(isolated_cache, monkeypatch):
     shutil.rmtree(isolated_cache / "finetune")
     seq = sweep("fr_pk", "smoke", variants=("scratch", "dummy"), workers=1, progress=False)
     pd.testing.assert_frame_equal(par.table, seq.table)
+
+
+def test_every_case_pretrains_in_the_tier_it_fine_tunes_in():
+    """A network pre-trained on one tier's bins cannot be fine-tuned on another's: the case's
+    tier holds for its pre-training suite too (PNG and marked P(k) exist only when simulated)."""
+    from cosmotransfer.data import suite_tier
+    from cosmotransfer.sweeps import case_tier
+    from cosmotransfer.transfer import CASES
+
+    for scale in ("smoke", "book", "paper"):
+        for name, c in CASES.items():
+            t = case_tier(name, scale)
+            assert t == suite_tier(c.suite, c.stat, scale, c.tier)
+            if name in ("png_eq", "png_lc", "mnu_mpk", "mnu_pk_sim"):
+                assert t == "simulated", (name, scale)

@@ -57,7 +57,8 @@ def set_threads(scale: Scale | str) -> None:
 def case_data(case: Case | str, scale: Scale | str) -> LearningSet:
     """The fine-tuning learning set of a case at a scale."""
     case = get_case(case)
-    return learning_set(load_suite(case.suite, scale, case.stat, tier=case.tier), case.stat, targets=case.targets)
+    data = load_suite(case.suite, scale, case.stat, tier=case_tier(case, scale))
+    return learning_set(data, case.stat, targets=case.targets)
 
 
 def pretrain_data(case: Case | str, scale: Scale | str, n_pretrain: int | None = None) -> LearningSet:
@@ -65,14 +66,21 @@ def pretrain_data(case: Case | str, scale: Scale | str, n_pretrain: int | None =
     :func:`pretrain_sizes`) simulations of its pre-training suite."""
     case, sc = get_case(case), get_scale(scale)
     n = n_pretrain or max(pretrain_sizes(case, sc))
-    return learning_set(load_suite(case.pretrain_suite, sc, case.stat, n=n, tier=case.tier), case.stat)
+    return learning_set(load_suite(case.pretrain_suite, sc, case.stat, n=n, tier=case_tier(case, sc)), case.stat)
+
+
+def case_tier(case: Case | str, scale: Scale | str) -> str:
+    """The tier a case reads, for its pre-training suite too: that of its fine-tuning suite (a
+    PNG suite exists only in the simulated tier, so its ΛCDM network is pre-trained there)."""
+    case = get_case(case)
+    return suite_tier(case.suite, case.stat, scale, case.tier)
 
 
 def pretrain_sizes(case: Case | str, scale: Scale | str) -> tuple[int, ...]:
     """The scale's pre-training sizes that the case's pre-training suite file holds (see
     :meth:`~cosmotransfer.config.Scale.pretrain_sizes`)."""
     case, sc = get_case(case), get_scale(scale)
-    return sc.pretrain_sizes(suite_tier(case.pretrain_suite, case.stat, sc, case.tier), case.pretrain_suite)
+    return sc.pretrain_sizes(case_tier(case, sc), case.pretrain_suite)
 
 
 def pretrained(case: Case | str, scale: Scale | str, kind: str = "main", n_pretrain: int | None = None,
@@ -320,7 +328,7 @@ def case_missing(case: Case | str, scale: Scale | str) -> str:
     otherwise the message naming what is missing and the command that makes it."""
     case, sc = get_case(case), get_scale(scale)
     for suite, n in ((case.suite, None), (case.pretrain_suite, max(pretrain_sizes(case, sc)))):
-        data, message = find_suite(suite, sc, case.stat, n=n, tier=case.tier)
+        data, message = find_suite(suite, sc, case.stat, n=n, tier=case_tier(case, sc))
         if data is None:
             return message
     return ""
