@@ -32,7 +32,7 @@
 # | --- | --- | --- |
 # | {doc}`03_neutrinos`, {doc}`04_modified_gravity` | Necessary | the cases and the savings factor |
 #
-# - **Time to run:** under a minute at the smoke scale; several minutes at the book scale on a
+# - **Time to run:** under a minute at the smoke scale; about eight minutes at the book scale on a
 #   2-core CPU (scratch and dummy-node runs come from the cache of the earlier chapters).
 
 # %% tags=["parameters"]
