@@ -35,6 +35,7 @@ class Param:
     label: str  # LaTeX, without the surrounding $
     unit: str = ""
     description: str = ""
+    plain: str = ""  # Unicode name for prose and glued text, which cannot carry LaTeX
 
     @property
     def span(self) -> float:
@@ -52,16 +53,16 @@ class Param:
 PRIORS: dict[str, Param] = {
     p.name: p
     for p in [
-        Param("Om", 0.1, 0.5, 0.3175, r"\Omega_{\rm m}", "", "total matter density"),
-        Param("Ob", 0.02, 0.08, 0.049, r"\Omega_{\rm b}", "", "baryon density"),
-        Param("h", 0.5, 0.9, 0.6711, r"h", "", "reduced Hubble constant"),
-        Param("ns", 0.8, 1.2, 0.9624, r"n_s", "", "primordial spectral index"),
-        Param("s8", 0.6, 1.0, 0.834, r"\sigma_8", "", "linear total-matter σ8 at z=0"),
-        Param("Mnu", 0.0, 1.0, 0.0, r"M_\nu", "eV", "sum of neutrino masses"),
-        Param("w", -1.3, -0.7, -1.0, r"w", "", "dark-energy equation of state"),
-        Param("fR0", -3e-4, 0.0, 0.0, r"f_{R0}", "", "Hu–Sawicki (n=1) scalaron amplitude"),
-        Param("fNL_loc", -300.0, 300.0, 0.0, r"f_{\rm NL}^{\rm loc}", "", "local PNG amplitude"),
-        Param("fNL_equil", -600.0, 600.0, 0.0, r"f_{\rm NL}^{\rm equil}", "", "equilateral PNG amplitude"),
+        Param("Om", 0.1, 0.5, 0.3175, r"\Omega_{\rm m}", "", "total matter density", plain="Ωm"),
+        Param("Ob", 0.02, 0.08, 0.049, r"\Omega_{\rm b}", "", "baryon density", plain="Ωb"),
+        Param("h", 0.5, 0.9, 0.6711, r"h", "", "reduced Hubble constant", plain="h"),
+        Param("ns", 0.8, 1.2, 0.9624, r"n_s", "", "primordial spectral index", plain="n_s"),
+        Param("s8", 0.6, 1.0, 0.834, r"\sigma_8", "", "linear total-matter σ8 at z=0", plain="σ8"),
+        Param("Mnu", 0.0, 1.0, 0.0, r"M_\nu", "eV", "sum of neutrino masses", plain="Mν"),
+        Param("w", -1.3, -0.7, -1.0, r"w", "", "dark-energy equation of state", plain="w"),
+        Param("fR0", -3e-4, 0.0, 0.0, r"f_{R0}", "", "Hu–Sawicki (n=1) scalaron amplitude", plain="f_R0"),
+        Param("fNL_loc", -300.0, 300.0, 0.0, r"f_{\rm NL}^{\rm loc}", "", "local PNG amplitude", plain="f_NL^loc"),
+        Param("fNL_equil", -600.0, 600.0, 0.0, r"f_{\rm NL}^{\rm equil}", "", "equilateral PNG amplitude", plain="f_NL^equil"),
     ]
 }
 #: Parameter order of every full parameter vector (design tables, simulation inputs).

@@ -366,7 +366,7 @@ def suite_responses(data: SuiteData, stat: str = "pk") -> dict[str, tuple[np.nda
     order, averaged over the design. Returns ``{name: (slope (n_k,), standard error (n_k,))}``
     for the parameters the suite varies. Needs more simulations than varied parameters + 1.
     """
-    names = [n for n in SUITES[data.suite].varied_names] if data.suite in SUITES else list(LCDM_PARAMS)
+    names = list(SUITES[data.suite].varied_names) if data.suite in SUITES else list(LCDM_PARAMS)
     x = np.column_stack([np.ones(len(data))] + [get_param(n).scale(data.params[:, PARAM_NAMES.index(n)])
                                                  for n in names])
     if len(data) <= x.shape[1]:

@@ -640,10 +640,6 @@ def explain_case(case: str, scale, seed: int = 0, budgets: Sequence[int] | None 
                     wall_s={"train": t_train, "explain": t_explain})
 
 
-#: Plain-text parameter names for prose sentences (the prior table's labels are LaTeX).
-PRIOR_NAMES = {"Om": "Ωm", "Ob": "Ωb", "h": "h", "ns": "n_s", "s8": "σ8", "Mnu": "Mν", "w": "w", "fR0": "f_R0"}
-
-
 def reassignment_table(res: CaseSHAP, k_min: float, old: str = "s8", new: str = "Mnu",
                        rel_threshold: float = 0.1):
     """One row per network: how far the small-scale (k ≥ ``k_min``) and large-scale bins move the
@@ -695,8 +691,8 @@ def reassignment_verdict(res: CaseSHAP, k_min: float, old: str = "s8", rel_thres
         flips = small_scale_band_flips(res, net, k_min, old, rel_threshold)
         moved.append(small < 0.5 * base or len(flips) > 0)
     if all(moved):
-        return f"yes, at every N, the small scales are taken away from {PRIOR_NAMES[old]}"
+        return f"yes, at every N, the small scales are taken away from {get_param(old).plain}"
     if any(moved):
         ns = ", ".join(str(net.n_train) for net, m in zip(res.finetuned, moved) if m)
-        return f"partly: only at N = {ns} are the small scales taken away from {PRIOR_NAMES[old]}"
-    return f"no: {PRIOR_NAMES[old]} keeps its small-scale attribution, with the same sign, at every N"
+        return f"partly: only at N = {ns} are the small scales taken away from {get_param(old).plain}"
+    return f"no: {get_param(old).plain} keeps its small-scale attribution, with the same sign, at every N"

@@ -25,9 +25,8 @@ VARIANT_STYLE = {
 }
 
 
-#: Unicode names for prose (glued text cannot carry LaTeX).
-PLAIN = {"Om": "Ωm", "Ob": "Ωb", "h": "h", "ns": "n_s", "s8": "σ8", "Mnu": "Mν", "w": "w", "fR0": "f_R0",
-         "fNL_loc": "f_NL^loc", "fNL_equil": "f_NL^equil", "total": "total"}
+#: Unicode names for prose (glued text cannot carry LaTeX), from the prior table, plus ``total``.
+PLAIN = {**{name: p.plain for name, p in PRIORS.items()}, "total": "total"}
 
 
 def label(name: str) -> str:
