@@ -5,6 +5,8 @@
     cosmotransfer verify [FILE ...]             check suite files against their manifests
     cosmotransfer validate-emulated [--quijote DIR]
                                                 emulated tier vs the real Quijote LH → data/reference/
+    cosmotransfer validate-engine {hmcode,quijote,physics} [--preset P] [--seeds N] [--n N] [--shard i/n]
+                                                the engine vs HMcode / the real Quijote LH → data/reference/
     cosmotransfer book [--scale S] [--out DIR]  execute the notebooks and build the book
 """
 from __future__ import annotations
@@ -63,6 +65,20 @@ def _cmd_validate_emulated(args) -> int:
     return 0
 
 
+def _cmd_validate_engine(args) -> int:
+    from .simulate import parse_shard
+    from .sim.validate import write_check
+
+    kwargs = {"device": args.device, "shard": parse_shard(args.shard)}
+    if args.check == "hmcode":
+        kwargs["n_seeds"] = args.seeds
+    elif args.check == "quijote":
+        kwargs.update(n=args.n, quijote_dir=Path(args.quijote) if args.quijote else None)
+    out = write_check(args.check, preset=args.preset, **kwargs)
+    print(f"wrote {out}" if out else "shard done; run without --shard to write the table")
+    return 0
+
+
 def _cmd_book(args) -> int:
     from .book import build_book
 
@@ -99,6 +115,16 @@ def main(argv: list[str] | None = None) -> int:
     q.add_argument("--quijote", default=None, help="folder with LH_params.txt and LH_Pk_m_z0.npy (default ../shared/quijote)")
     q.add_argument("--workers", type=int, default=1, help="parallel CPU processes")
     q.set_defaults(func=_cmd_validate_emulated)
+
+    e = sub.add_parser("validate-engine", help="compare the engine with HMcode-2020, the real Quijote latin hypercube, or its physics references")
+    e.add_argument("check", choices=["hmcode", "quijote", "physics"])
+    e.add_argument("--preset", default="paper", help=f"simulation preset: {', '.join(SIM_PRESETS)} (default paper)")
+    e.add_argument("--seeds", type=int, default=5, help="hmcode: boxes per cosmology (default 5)")
+    e.add_argument("--n", type=int, default=50, help="quijote: cosmologies of the latin hypercube (default 50)")
+    e.add_argument("--quijote", default=None, help="quijote: folder with the LH files (default ../shared/quijote)")
+    e.add_argument("--shard", default="0/1", help="i/n: make every n-th box only (no table)")
+    e.add_argument("--device", default="cpu", help="cpu or cuda")
+    e.set_defaults(func=_cmd_validate_engine)
 
     b = sub.add_parser("book", help="execute the notebooks with papermill and build the book")
     b.add_argument("--scale", default=DEFAULT_SCALE, help=f"{', '.join(SCALES)} (default {DEFAULT_SCALE})")

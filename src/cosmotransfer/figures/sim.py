@@ -131,3 +131,66 @@ def suite_overview(k: np.ndarray, stats: dict[str, np.ndarray], values: np.ndarr
     if title:
         fig.suptitle(title)
     return fig
+
+
+def hmcode_check_table(table: dict):
+    """The corners check of :func:`cosmotransfer.sim.validate.hmcode_check` as a DataFrame: one
+    row per cosmology, P/HMcode-2020 (mean ± sd over seeds) at each k, and whether the mean is
+    within the tolerance."""
+    import pandas as pd
+
+    rows = {}
+    # the fiducial first (the file's keys are sorted)
+    for name, r in sorted(table["cosmologies"].items(), key=lambda item: item[0] != "fiducial"):
+        rows[name] = {f"k = {k:.3f}": f"{m:.3f} ± {s:.3f}" + ("" if ok else " ✗")
+                      for k, m, s, ok in zip(table["k"], r["mean"], r["sd"], r["within"])}
+    tol = ", ".join(f"{100 * t:.0f}%" for t in table["tolerance"])
+    return pd.DataFrame.from_dict(rows, orient="index").rename_axis(f"P / HMcode (tolerance {tol})")
+
+
+def quijote_check_figure(table: dict) -> plt.Figure:
+    """The engine over the real Quijote latin hypercube (:func:`cosmotransfer.sim.validate.quijote_check`):
+    median and 16–84 % band of P_sim/P_Quijote (left) and MP_sim/MP_Quijote (right) per k bin;
+    the marked spectrum's tolerance band shaded up to its k limit."""
+    a = {name: np.asarray(v) for name, v in table["arrays"].items()}
+    fig, axes = plt.subplots(1, 2, figsize=(10, 3.8), sharey=True, constrained_layout=True)
+    for ax, st, label in zip(axes, ("pk", "mpk"), ("P(k)", "marked P(k)")):
+        ax.fill_between(a["k"], a[f"{st}_lo"], a[f"{st}_hi"], color="C0", alpha=0.25, lw=0, label="16–84 %")
+        ax.plot(a["k"], a[f"{st}_median"], color="C0", label="median")
+        ax.axhline(1.0, color="k", lw=0.8)
+        ax.set_xscale("log")
+        ax.set_xlabel(r"$k\ [h\,{\rm Mpc}^{-1}]$")
+        ax.set_title(f"{label}: engine / Quijote", fontsize=10)
+    tol, k_max = table["mpk_tolerance"], table["mpk_k_max"]
+    axes[1].fill_between([a["k"][0], k_max], 1 - tol, 1 + tol, color="0.88", zorder=0, label=f"±{100 * tol:.0f}%")
+    axes[0].set_ylabel(f"ratio over {table['n_cosmologies']} LH cosmologies")
+    axes[0].set_ylim(0.7, 1.3)
+    axes[1].legend(fontsize=8)
+    return fig
+
+
+def physics_check_table(table: dict):
+    """The physics check of :func:`cosmotransfer.sim.validate.physics_check` as a DataFrame: per
+    case the same-seed ratio over its reference at each k, the ratio over one-loop SPT at
+    k ≈ 0.1 (neutrinos) or the largest deviation from fremu (f(R)), and the first bin over
+    linear theory; a ✗ marks a ratio outside the case's tolerance."""
+    import pandas as pd
+
+    rows = {}
+    for name, r in table["cases"].items():
+        tol = r["tolerance"]
+        row = {"reference": r["reference"]}
+        for k, v in zip(table["k"], r["over_reference"]):
+            row[f"/ ref. at k = {k:.3f}"] = f"{v:.3f}" + ("" if abs(v - 1) <= tol else " ✗")
+        if "over_spt_k01" in r:
+            v = r["over_spt_k01"]
+            row[f"/ one-loop SPT at k = {table['k_spt']:.3f}"] = f"{v:.3f}" + ("" if abs(v - 1) <= tol else " ✗")
+        else:
+            v = r["max_deviation"]
+            row["largest |/ fremu − 1|, k ≤ 0.5"] = f"{100 * v:.1f}%" + ("" if v <= tol else " ✗")
+        row[f"/ linear, k = {table['k_first_bin']:.3f}"] = f"{r['over_linear_first_bin']:.3f}"
+        row["MP ratio at k targets"] = ", ".join(f"{v:.3f}" for v in r["mpk_ratio"])
+        rows[name] = row
+    columns = list(dict.fromkeys(c for row in rows.values() for c in row))  # first appearance …
+    columns.sort(key=lambda c: c.startswith(("/ linear", "MP ratio")))  # … with the last two last
+    return pd.DataFrame.from_dict(rows, orient="index")[columns].fillna("")

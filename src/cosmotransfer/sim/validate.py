@@ -1,0 +1,277 @@
+"""The engine against references, at any preset (the numbers that matter are the paper preset's)::
+
+    cosmotransfer validate-engine hmcode  [--preset paper] [--seeds 5] [--device cpu]
+    cosmotransfer validate-engine quijote [--preset paper] [--n 50] [--device cpu] [--quijote DIR]
+    cosmotransfer validate-engine physics [--preset paper] [--device cpu]
+
+* ``hmcode`` — P(k) over CAMB's HMcode-2020 at k ≈ 0.1, 0.3, 0.5 h/Mpc (the bins nearest),
+  mean and spread over ``seeds`` realisations, at the fiducial cosmology and the four
+  (Ωm, σ8) corners of the BSQ prior (Ωb, h, n_s at the fiducial): the two parameters that set
+  how non-linear a box is, at their extremes. Tolerances :data:`HMCODE_TOLERANCE`.
+* ``physics`` — massive neutrinos (0.1, 0.4, 1 eV) and f(R) (f_R0 = −1e-5, −1e-4, −3e-4) as
+  same-seed ratios to the fiducial run, against HMcode-2020 and one-loop SPT (ν) and fremu (f(R))
+  (:func:`physics_check`).
+* ``quijote`` — P(k) and MP(k) over the real Quijote latin hypercube's, per k bin (median and
+  16–84 %), for ``n`` of its 2,000 cosmologies spread evenly over the file. Our boxes have
+  their own seeds, not Quijote's initial conditions, so each ratio carries both boxes'
+  sample variance; the median over cosmologies is the engine's bias. Needs the Quijote files
+  (``../shared/quijote`` or ``COSMOTRANSFER_QUIJOTE``) and a preset in the Quijote box.
+
+Every simulation is cached on its own (``.cache/validate/<key>/summaries.npz``, key = engine
+settings, θ, seed and device), so a killed run resumes where it stopped and a rerun only
+re-reads. ``--shard i/n`` runs every n-th box only (several processes or machines at once,
+as ``cosmotransfer simulate``); the run without a shard then writes the table. The
+tables are written atomically to ``data/reference/engine_vs_<check>_<preset>.json``: ratios
+and their provenance (sha256 of the inputs, settings, seconds per simulation), no spectra.
+"""
+from __future__ import annotations
+
+import json
+import time
+from pathlib import Path
+
+import numpy as np
+import torch
+
+from .. import paths
+from ..config import BOX, ConfigError, SimPreset, fiducial_vector, get_sim_preset
+from ..data import DataFileError, atomic_write, load_npz, save_npz, sha256_file, stable_hash
+from ..stats import kbins
+from .engine import Engine, make_settings
+
+#: k [h/Mpc] of the HMcode check and the issue's tolerances on |P/HMcode − 1| there
+HMCODE_K = (0.1, 0.3, 0.5)
+HMCODE_TOLERANCE = (0.03, 0.08, 0.12)
+#: the Quijote check: marked P(k) within this of Quijote's (median ratio) on k ≤ ``MPK_K_MAX``
+MPK_TOLERANCE = 0.15
+MPK_K_MAX = 0.3
+#: seeds of the validation boxes: away from every suite's seed_base + i (1e6, 2e6, …)
+SEED_BASE = 900_000
+
+
+def corner_cosmologies() -> dict[str, np.ndarray]:
+    """``{name: (10,) θ}``: the fiducial and the four (Ωm, σ8) corners of the BSQ prior."""
+    from ..config import PARAM_NAMES
+    from ..suites import get_suite
+
+    bsq = get_suite("bsq")
+    out = {"fiducial": fiducial_vector()}
+    for om_tag, om in zip(("low", "high"), bsq.varied["Om"]):
+        for s8_tag, s8 in zip(("low", "high"), bsq.varied["s8"]):
+            theta = fiducial_vector()
+            theta[PARAM_NAMES.index("Om")], theta[PARAM_NAMES.index("s8")] = om, s8
+            out[f"Om {om_tag}, s8 {s8_tag}"] = theta
+    return out
+
+
+def simulate_cached(params: np.ndarray, seeds: np.ndarray, preset: str | SimPreset = "paper",
+                    device: str = "cpu", progress: bool = True,
+                    shard: tuple[int, int] = (0, 1)) -> tuple[dict[str, np.ndarray] | None, float | None]:
+    """P(k) and MP(k) of each (θ, seed), each simulation cached on its own.
+
+    ``params`` (m, 10), ``seeds`` (m,) → ``({"pk", "mpk": (m, n_k) float32 [(Mpc/h)³]}, s/sim)``,
+    the median wall seconds per simulation, each recorded when the box was made (None if no box
+    recorded one). With a
+    ``shard`` (i, n) other than (0, 1) only the boxes j ≡ i (mod n) are made and the summaries
+    are ``None``.
+    """
+    from tqdm import tqdm
+
+    settings = make_settings(get_sim_preset(preset))
+    i_shard, n_shard = shard
+    items = list(zip(np.asarray(params, dtype=np.float64), np.asarray(seeds, dtype=np.int64)))
+    if n_shard > 1:
+        items = items[i_shard::n_shard]
+    engine, out, seconds = None, {"pk": [], "mpk": []}, []
+    for theta, seed in tqdm(items, disable=not progress, desc="validation boxes", unit="sim"):
+        key = stable_hash({"settings": settings, "theta": theta.tolist(), "seed": int(seed), "device": str(device)})
+        path = paths.cache_dir("validate", key) / "summaries.npz"
+        if not path.is_file():
+            engine = engine or Engine(settings, device)
+            t0 = time.perf_counter()
+            res = engine.run_many(theta[None], np.array([seed]))
+            save_npz(path, {s: res[s][0] for s in out},
+                     {"settings": settings, "theta": theta, "seed": int(seed), "device": str(device),
+                      "seconds": time.perf_counter() - t0, "torch_threads": torch.get_num_threads()})
+        arrays, meta = load_npz(path)
+        for s in out:
+            out[s].append(arrays[s])
+        if "seconds" in meta:
+            seconds.append(meta["seconds"])
+    per_sim = float(np.median(seconds)) if seconds else None
+    return ({s: np.stack(v) for s, v in out.items()} if n_shard == 1 else None), per_sim
+
+
+def _nearest_bins(k: np.ndarray, targets) -> list[int]:
+    return [int(np.argmin(np.abs(k - t))) for t in targets]
+
+
+def hmcode_check(preset: str | SimPreset = "paper", n_seeds: int = 5, device: str = "cpu", progress: bool = True,
+                 shard: tuple[int, int] = (0, 1)) -> dict | None:
+    """P(k)/HMcode-2020 at :data:`HMCODE_K` for :func:`corner_cosmologies`, ``n_seeds`` boxes each.
+
+    Returns a JSON-able dict: per cosmology the mean and standard deviation over seeds of the
+    ratio at each k, whether each mean is within :data:`HMCODE_TOLERANCE`, and provenance
+    (``None`` for a partial ``shard``: see :func:`simulate_cached`).
+    """
+    from ..cosmology import nonlinear_power
+
+    pre = get_sim_preset(preset)
+    kb = kbins(pre.box)
+    cosmos = corner_cosmologies()
+    params = np.repeat(np.stack(list(cosmos.values())), n_seeds, axis=0)
+    seeds = np.tile(SEED_BASE + np.arange(n_seeds), len(cosmos))
+    sims, s_per_sim = simulate_cached(params, seeds, pre, device, progress, shard)
+    if sims is None:
+        return None
+    idx = _nearest_bins(kb.k, HMCODE_K)
+    rows = {}
+    for j, (name, theta) in enumerate(cosmos.items()):
+        ratio = sims["pk"][j * n_seeds:(j + 1) * n_seeds][:, idx] / nonlinear_power(theta, kb.k[idx])
+        mean = ratio.mean(axis=0)
+        rows[name] = {"theta": theta.tolist(), "mean": mean.tolist(), "sd": ratio.std(axis=0, ddof=1).tolist()
+                      if n_seeds > 1 else [0.0] * len(idx),
+                      "within": [bool(abs(m - 1) <= t) for m, t in zip(mean, HMCODE_TOLERANCE)]}
+    return {"what": "simulated P(k) / CAMB HMcode-2020 at the bins nearest k_targets, mean and sd over seeds",
+            "preset": _preset_dict(pre), "settings": make_settings(pre), "device": str(device),
+            "seeds": (SEED_BASE + np.arange(n_seeds)).tolist(), "k_targets": list(HMCODE_K),
+            "k": kb.k[idx].tolist(), "tolerance": list(HMCODE_TOLERANCE), "cosmologies": rows,
+            "all_within": all(all(r["within"]) for r in rows.values()), "s_per_sim": s_per_sim}
+
+
+def quijote_check(preset: str | SimPreset = "paper", n: int = 50, device: str = "cpu",
+                  quijote_dir: Path | None = None, progress: bool = True, shard: tuple[int, int] = (0, 1)) -> dict | None:
+    """P(k) and MP(k) of the engine over the real Quijote latin hypercube's, per k bin.
+
+    Simulates ``n`` of the 2,000 LH cosmologies (indices evenly spread; Mν = 0, w = −1) and
+    returns per bin the median and 16/84 % of P_sim/P_Quijote and MP_sim/MP_Quijote, the share
+    of bins with k ≤ :data:`MPK_K_MAX` whose MP median is within :data:`MPK_TOLERANCE`, and
+    provenance (sha256 of the Quijote files read); ``None`` for a partial ``shard``.
+    """
+    from ..data import load_quijote
+
+    pre = get_sim_preset(preset)
+    if pre.box != BOX:
+        raise ConfigError(f"the Quijote check needs a preset in the Quijote box ({BOX:g} Mpc/h, e.g. paper); "
+                          f"this one's box is {pre.box:g} Mpc/h")
+    q = Path(quijote_dir or paths.QUIJOTE_DIR)
+    files = {"pk": q / "LH_Pk_m_z0.npy", "mpk": q / "LH_MPk_m_z0.npy", "params": q / "LH_params.txt"}
+    missing = [str(f) for f in files.values() if not f.is_file()]
+    if missing:
+        raise DataFileError(f"the Quijote reference files {missing} are missing; put the Quijote latin hypercube "
+                            "there or set COSMOTRANSFER_QUIJOTE")
+    data = load_quijote(files["pk"], files["params"], mpk=files["mpk"])
+    rows = np.unique(np.linspace(0, len(data) - 1, n).round().astype(int))
+    params = np.tile(fiducial_vector(), (len(rows), 1))
+    params[:, :5] = data.params[rows, :5]  # the LH varies Ωm, Ωb, h, n_s, σ8 (Mν = 0, w = −1)
+    sims, s_per_sim = simulate_cached(params, SEED_BASE + rows, pre, device, progress, shard)
+    if sims is None:
+        return None
+    kb = kbins(pre.box)
+    arrays = {"k": kb.k}
+    for s in ("pk", "mpk"):
+        lo, med, hi = np.percentile(sims[s] / data.stats[s][rows], [16, 50, 84], axis=0)
+        arrays.update({f"{s}_median": med, f"{s}_lo": lo, f"{s}_hi": hi})
+    sel = kb.k <= MPK_K_MAX
+    mpk_dev = np.abs(arrays["mpk_median"][sel] - 1)
+    return {"what": "simulated / real Quijote LH (z=0, total matter) per k bin: median and 16-84% over cosmologies",
+            "preset": _preset_dict(pre), "settings": make_settings(pre), "device": str(device),
+            "rows": rows.tolist(), "n_cosmologies": int(len(rows)),
+            "inputs": {name: {"file": f.name, "sha256": sha256_file(f)} for name, f in files.items()},
+            "mpk_tolerance": MPK_TOLERANCE, "mpk_k_max": MPK_K_MAX,
+            "mpk_share_within": float(np.mean(mpk_dev <= MPK_TOLERANCE)), "mpk_max_deviation": float(mpk_dev.max()),
+            "arrays": {name: np.asarray(v, dtype=np.float64).tolist() for name, v in arrays.items()},
+            "s_per_sim": s_per_sim}
+
+
+#: the beyond-ΛCDM cases of the physics check: (parameter, value, tolerance on the ratio to the reference)
+PHYSICS_CASES = (("Mnu", 0.1, 0.02), ("Mnu", 0.4, 0.02), ("Mnu", 1.0, 0.02),
+                 ("fR0", -1e-5, 0.03), ("fR0", -1e-4, 0.03), ("fR0", -3e-4, 0.03))
+
+
+def physics_check(preset: str | SimPreset = "paper", seed_index: int = 0, device: str = "cpu", progress: bool = True,
+                  shard: tuple[int, int] = (0, 1)) -> dict | None:
+    """Massive neutrinos and f(R) against their references, one seed, same-seed ratios S(θ)/S(fiducial).
+
+    Neutrinos (σ8 fixed): P's ratio over CAMB HMcode-2020's at :data:`HMCODE_K`, and over one-loop
+    SPT's at the bin nearest k = 0.1 (:mod:`cosmotransfer.perturbation`; HMcode misses the mode
+    coupling of the 1 eV spectrum there, see :mod:`.neutrinos`). f(R) (GR twin's σ8): the boost
+    over fremu's (at its floor Mν = 0.01 eV) at :data:`HMCODE_K` and its largest deviation from
+    fremu's first k to 0.5 h/Mpc. Both: the ratio over linear theory's in the first bin, and the
+    marked spectrum's ratio at :data:`HMCODE_K` (no reference: the size of the effect). Returns a
+    JSON-able dict (``None`` for a partial ``shard``).
+    """
+    from ..config import with_params
+    from ..cosmology import fR_boost, linear_power, nonlinear_power
+    from ..perturbation import matter_power
+    from .fofr import fremu_k_min, linear_boost
+
+    pre = get_sim_preset(preset)
+    kb = kbins(pre.box)
+    fid = fiducial_vector()
+    thetas = [fid] + [with_params(**{name: value}) for name, value, _ in PHYSICS_CASES]
+    seed = SEED_BASE + seed_index
+    sims, s_per_sim = simulate_cached(np.stack(thetas), np.full(len(thetas), seed), pre, device, progress, shard)
+    if sims is None:
+        return None
+    idx = _nearest_bins(kb.k, HMCODE_K)
+    i01 = _nearest_bins(kb.k, (0.1,))[0]
+    in_fremu = (kb.k >= fremu_k_min()) & (kb.k <= 0.5)
+    cases = {}
+    for j, ((name, value, tol), theta) in enumerate(zip(PHYSICS_CASES, thetas[1:]), start=1):
+        ratio = sims["pk"][j] / sims["pk"][0]
+        row = {"value": value, "tolerance": tol, "ratio": ratio[idx].tolist(),
+               "mpk_ratio": (sims["mpk"][j][idx] / sims["mpk"][0][idx]).tolist()}
+        if name == "Mnu":
+            ref = nonlinear_power(theta, kb.k) / nonlinear_power(fid, kb.k)
+            lin0 = linear_power(theta, kb.k[:1]) / linear_power(fid, kb.k[:1])
+            spt = matter_power(theta, kb.k[i01:i01 + 1]) / matter_power(fid, kb.k[i01:i01 + 1])
+            row.update(reference="HMcode-2020", over_spt_k01=float(ratio[i01] / spt[0]))
+        else:
+            ref = fR_boost(with_params(fR0=value, Mnu=0.01), kb.k)
+            lin0 = linear_boost(theta, kb.k[:1])
+            row.update(reference="fremu (Mnu = 0.01 eV)",
+                       max_deviation=float(np.max(np.abs(ratio[in_fremu] / ref[in_fremu] - 1))))
+        row.update(over_reference=(ratio[idx] / ref[idx]).tolist(), over_linear_first_bin=float(ratio[0] / lin0[0]))
+        cases[f"{name}={value:g}"] = row
+    return {"what": "same-seed ratios S(theta)/S(fiducial) of the engine against references (Mnu at fixed "
+                    "total-matter sigma8; f(R) at the GR twin's sigma8)",
+            "preset": _preset_dict(pre), "settings": make_settings(pre), "device": str(device), "seed": int(seed),
+            "k_targets": list(HMCODE_K), "k": kb.k[idx].tolist(), "k_first_bin": float(kb.k[0]),
+            "k_spt": float(kb.k[i01]), "cases": cases, "s_per_sim": s_per_sim}
+
+
+def _preset_dict(pre: SimPreset) -> dict:
+    from dataclasses import asdict
+
+    return asdict(pre)
+
+
+def table_path(check: str, preset: str) -> Path:
+    """Where the table of ``check`` ("hmcode", "quijote" or "physics") at a named preset is written."""
+    return paths.DATA_DIR / "reference" / f"engine_vs_{check}_{preset}.json"
+
+
+def write_check(check: str, preset: str = "paper", out: Path | None = None, **kwargs) -> Path | None:
+    """Run ``check`` ("hmcode", "quijote" or "physics") and write its table atomically; returns the path
+    (``None`` after a partial shard, which writes nothing)."""
+    runs = {"hmcode": hmcode_check, "quijote": quijote_check, "physics": physics_check}
+    if check not in runs:
+        raise ConfigError(f"unknown engine check {check!r}; valid: {', '.join(runs)}")
+    table = runs[check](preset=preset, **kwargs)
+    if table is None:
+        return None
+    out = Path(out or table_path(check, preset))
+    text = json.dumps(table, indent=1, sort_keys=True) + "\n"
+    atomic_write(out, lambda tmp: Path(tmp).write_text(text))
+    return out
+
+
+def read_check(check: str, preset: str = "paper", path: Path | None = None) -> dict:
+    """A table written by :func:`write_check`; a clear error naming the command if it is missing."""
+    path = Path(path or table_path(check, preset))
+    try:
+        return json.loads(path.read_text())
+    except (OSError, ValueError) as e:
+        raise DataFileError(f"{path} is missing or corrupted ({e}); remake it with "
+                            f"`cosmotransfer validate-engine {check} --preset {preset}`") from e

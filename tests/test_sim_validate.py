@@ -1,0 +1,126 @@
+"""The engine's reference checks (sim/validate.py): machinery at toy sizes, thresholds on the shipped tables."""
+from __future__ import annotations
+
+import json
+
+import numpy as np
+import pytest
+
+from cosmotransfer import paths
+from cosmotransfer.config import BOX, PARAM_NAMES, ConfigError, SimPreset
+from cosmotransfer.data import DataFileError
+from cosmotransfer.figures.sim import hmcode_check_table, physics_check_table, quijote_check_figure
+from cosmotransfer.sim import validate
+from cosmotransfer.suites import get_suite
+
+from simhelpers import SMOKE
+
+#: the Quijote box at toy resolution: 32³ particles, the coarsest even mesh that reaches k = 0.5
+TOY_QUIJOTE = SimPreset(box=BOX, n_particles=32, n_mesh=162, n_steps=3, z_init=9.0)
+
+
+def test_corner_cosmologies_are_the_bsq_prior_extremes():
+    c = validate.corner_cosmologies()
+    bsq = get_suite("bsq")
+    om, s8 = (np.array([t[PARAM_NAMES.index(p)] for t in c.values()]) for p in ("Om", "s8"))
+    assert len(c) == 5 and "fiducial" in c
+    assert set(om[1:]) == set(bsq.varied["Om"]) and set(s8[1:]) == set(bsq.varied["s8"])
+    assert len({(a, b) for a, b in zip(om[1:], s8[1:])}) == 4
+
+
+def test_hmcode_check_shards_table_and_resume(isolated_cache, monkeypatch, tmp_path):
+    out = tmp_path / "h.json"
+    # two shards make the ten boxes between them and write no table
+    for shard in ((0, 2), (1, 2)):
+        assert validate.write_check("hmcode", preset=SMOKE, out=out, n_seeds=2, progress=False, shard=shard) is None
+    assert not out.exists() and len(list(isolated_cache.joinpath("validate").iterdir())) == 10
+    # the run without a shard reads every box from the cache: the engine must not run again
+    monkeypatch.setattr(validate, "Engine", lambda *a, **k: pytest.fail("re-simulated a cached box"))
+    table = json.loads(validate.write_check("hmcode", preset=SMOKE, out=out, n_seeds=2, progress=False).read_text())
+    assert len(table["cosmologies"]) == 5 and table["s_per_sim"] > 0  # recorded when each box was made
+    for row in table["cosmologies"].values():
+        assert np.all(np.isfinite(row["mean"])) and np.all(np.array(row["sd"]) > 0)  # two seeds differ
+        assert row["within"] == [abs(m - 1) <= t for m, t in zip(row["mean"], validate.HMCODE_TOLERANCE)]
+    shown = hmcode_check_table(table)  # notebook 01's view of it
+    assert shown.shape == (5, 3) and shown.index[0] == "fiducial"
+
+
+def test_quijote_check_ratios_rows_and_seeds(isolated_cache, tmp_path):
+    """Fake Quijote files built from the engine's own boxes × 1.25: every median ratio is 0.8
+    exactly only if the check simulates the right rows, parameters and seeds."""
+    n_file, n = 5, 3
+    rows = np.array([0, 2, 4])  # what linspace(0, 4, 3) picks
+    lh = np.array([[0.30, 0.05, 0.70, 0.95, 0.80], [0.25, 0.045, 0.65, 0.97, 0.85], [0.35, 0.055, 0.72, 0.93, 0.75],
+                   [0.28, 0.048, 0.68, 0.96, 0.82], [0.33, 0.052, 0.66, 0.98, 0.78]])
+    params = np.tile(validate.fiducial_vector(), (n_file, 1))
+    params[:, :5] = lh
+    sims, _ = validate.simulate_cached(params[rows], validate.SEED_BASE + rows, TOY_QUIJOTE, progress=False)
+    q = tmp_path / "quijote"
+    q.mkdir()
+    np.savetxt(q / "LH_params.txt", lh)
+    for name, s in (("LH_Pk_m_z0.npy", "pk"), ("LH_MPk_m_z0.npy", "mpk")):
+        ref = np.ones((n_file, sims[s].shape[1]))
+        ref[rows] = sims[s] * 1.25
+        np.save(q / name, ref)
+    table = validate.quijote_check(TOY_QUIJOTE, n=n, quijote_dir=q, progress=False)
+    assert table["rows"] == rows.tolist() and table["n_cosmologies"] == n
+    for key in ("pk_median", "mpk_median", "pk_lo", "mpk_hi"):
+        np.testing.assert_allclose(table["arrays"][key], 0.8, rtol=1e-6)
+    assert table["mpk_share_within"] == 0.0 and table["mpk_max_deviation"] == pytest.approx(0.2, rel=1e-5)
+    fig = quijote_check_figure(table)
+    assert len(fig.axes) == 2 and all(ax.lines for ax in fig.axes)
+
+
+def test_physics_check_at_smoke_size(isolated_cache):
+    """The machinery at smoke size (250 Mpc/h, 32³: the numbers mean little): every case is a
+    same-seed ratio to the fiducial run, divided by its own reference; the f(R) boost grows with
+    |f_R0| and the 1 eV marked spectrum falls far more than P (as in the engine's own tests)."""
+    t = validate.physics_check(SMOKE, progress=False)
+    c = t["cases"]
+    assert list(c) == [f"{n}={v:g}" for n, v, _ in validate.PHYSICS_CASES] and t["s_per_sim"] > 0
+    boosts = [c[f"fR0={v:g}"]["ratio"][1] for v in (-1e-5, -1e-4, -3e-4)]
+    assert 1.0 < boosts[0] < boosts[1] < boosts[2]
+    assert c["Mnu=1"]["mpk_ratio"][1] < 0.9 and abs(c["Mnu=1"]["ratio"][1] - 1) < 0.05
+    for row in c.values():
+        assert 0.9 < row["over_linear_first_bin"] < 1.1 and all(0.85 < v < 1.15 for v in row["over_reference"])
+    shown = physics_check_table(t)
+    assert shown.shape[0] == 6 and "reference" in shown.columns
+
+
+def test_bad_input_gets_one_clear_error(tmp_path):
+    with pytest.raises(ConfigError, match="valid: hmcode, quijote, physics"):
+        validate.write_check("quijote2")
+    with pytest.raises(ConfigError, match="Quijote box"):
+        validate.quijote_check(SMOKE)
+    with pytest.raises(DataFileError, match="COSMOTRANSFER_QUIJOTE"):
+        validate.quijote_check(TOY_QUIJOTE, quijote_dir=tmp_path)
+    with pytest.raises(DataFileError, match="cosmotransfer validate-engine hmcode"):
+        validate.read_check("hmcode", path=tmp_path / "missing.json")
+
+
+# --- the shipped paper-preset tables (made with `cosmotransfer validate-engine`) -------------
+def _shipped(check: str) -> dict:
+    path = validate.table_path(check, "paper")
+    if not path.is_file():
+        pytest.skip(f"{path} not made yet")
+    return validate.read_check(check, "paper")
+
+
+def test_shipped_hmcode_table_meets_the_tolerances():
+    t = _shipped("hmcode")
+    assert t["preset"]["n_particles"] == 256 and len(t["seeds"]) >= 5
+    for name, row in t["cosmologies"].items():
+        for m, tol, k in zip(row["mean"], t["tolerance"], t["k_targets"]):
+            assert abs(m - 1) <= tol, f"{name}: P/HMcode at k={k} is {m:.3f}"
+
+
+def test_shipped_quijote_table(quijote_dir):
+    from cosmotransfer.data import sha256_file
+
+    t = _shipped("quijote")
+    assert t["n_cosmologies"] >= 50
+    for name, meta in t["inputs"].items():  # made from the files beside the project
+        assert sha256_file(quijote_dir / meta["file"]) == meta["sha256"], name
+    assert t["mpk_share_within"] >= 0.9
+    k, med = np.array(t["arrays"]["k"]), np.array(t["arrays"]["pk_median"])
+    assert np.all(np.abs(med[(k > 0.05) & (k <= 0.1)] - 1) < 0.05)
