@@ -26,7 +26,8 @@ def neutrino_ratios(k: np.ndarray, spectra: dict, masses, camb: dict | None = No
     :func:`~cosmotransfer.sim.neutrinos.parameter_responses` returns them); ``masses`` [eV] to
     draw; ``camb``: optional ``{m: {"hmcode": (n_k,), "linear": (n_k,)}}`` CAMB ratios at the same
     σ8, drawn dashed (HMcode-2020) and dotted (linear) and, in a third panel, divided into the
-    simulated P ratio with a ±``tolerance`` band.
+    simulated P ratio with a ±``tolerance`` band. An optional ``"spt": (n_k,)`` entry (one-loop
+    ratio, NaN where one loop does not apply) is drawn dash-dotted in both panels.
     """
     n_panels = 3 if camb else 2
     fig, axes = plt.subplots(1, n_panels, figsize=(5 * n_panels, 3.9), constrained_layout=True)
@@ -39,6 +40,9 @@ def neutrino_ratios(k: np.ndarray, spectra: dict, masses, camb: dict | None = No
             axes[0].plot(k, camb[m]["linear"], color=c, ls=":", lw=1)
             sim = spectra[f"Mnu={m:g}"]["pk"] / spectra["fid"]["pk"]
             axes[2].plot(k, sim / camb[m]["hmcode"], color=c)
+            if "spt" in camb[m]:
+                axes[0].plot(k, camb[m]["spt"], color=c, ls="-.", lw=1)
+                axes[2].plot(k, sim / camb[m]["spt"], color=c, ls="-.", lw=1)
     for ax, sym in zip(axes, ("P", "M")):
         ax.axhline(1.0, color="k", lw=0.8)
         ax.set_ylabel(rf"${sym}(k; M_\nu)\,/\,{sym}(k; 0)$, same seed")
@@ -48,7 +52,12 @@ def neutrino_ratios(k: np.ndarray, spectra: dict, masses, camb: dict | None = No
         axes[0].plot([], [], color="k", ls=":", lw=1, label="CAMB linear")
         axes[2].axhline(1.0, color="k", lw=0.8)
         axes[2].axhspan(1 - tolerance, 1 + tolerance, color="0.85", zorder=0)
-        axes[2].set_ylabel(r"$P$ ratio: simulated / HMcode-2020")
+        axes[2].set_ylabel(r"$P$ ratio: simulated / reference")
+        if any("spt" in c for c in camb.values()):
+            axes[0].plot([], [], color="k", ls="-.", lw=1, label="one-loop SPT")
+            axes[2].plot([], [], color="k", lw=1.5, label="/ HMcode-2020")
+            axes[2].plot([], [], color="k", ls="-.", lw=1, label="/ one-loop SPT")
+            axes[2].legend(fontsize=8)
     for ax in axes:
         _k_axis(ax)
     axes[0].legend(fontsize=8)

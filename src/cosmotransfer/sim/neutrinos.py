@@ -36,10 +36,18 @@ Validation (book preset: 500 Mpc/h, 128³ particles, 256³ mesh, 10 steps; fiduc
 with Mν changed at fixed total-matter σ8; seeds 0, 1, 2; CPU). P(Mν)/P(0) against CAMB
 HMcode-2020's ratio at k ≈ 0.1 / 0.3 / 0.5 h/Mpc: Mν = 0.1 eV within 0.2% everywhere;
 0.4 eV +0.7…+1.1 / −0.1…+0.6 / +0.1…+0.3% (seeds 1, 2); 1 eV +2.6…+4.2 / +1.0…+2.8 /
-+0.1…+1.3% — over the issue's 2% at k ≈ 0.1–0.3 for 1 eV. Twenty steps change the 1 eV
-numbers by ≤ 0.1%, and 64³-particle runs in 250 and 500 Mpc/h boxes give +1.4…+3.1%: not
-time stepping, not mostly resolution; whether the engine (linear ν response) or HMcode's ν
-model is off at 1 eV is not settled here. In the first bin (k = 0.018) the ratio equals CAMB's
++0.1…+1.3% — over 2% at k ≈ 0.1–0.3 for 1 eV. Twenty steps change the 1 eV numbers by
+≤ 0.1%, and 64³-particle runs in 250 and 500 Mpc/h boxes give +1.4…+3.1%: not time stepping,
+not mostly resolution. It is HMcode's: at fixed total σ8 the 1 eV cb spectrum has 25–35% more
+power at k ≈ 0.05 h/Mpc than the fiducial, and the mode coupling that feeds k ≈ 0.1 from there
+is missing from HMcode's fit. One-loop SPT (:mod:`cosmotransfer.perturbation`, cb loops, ν
+linear) puts P(1 eV)/P(0) 3.4% above HMcode's at k = 0.1 (0.4 eV: 1.0%, 0.1 eV: 0.2%), and the
+engine (seeds 0–2) is within −0.3% of one loop there and −1.7…−0.2% (mean over seeds) on
+0.04 < k < 0.16. Separately, with the ν physics switched off: a ΛCDM run whose initial
+spectrum is the 1 eV cb spectrum gives the same excess (its P/P_lin over the fiducial's is
++5.0% at k = 0.106, the ν run's +3.9%), while a ΛCDM run at σ8 = 0.887 follows HMcode's
+σ8 response to +0.3…+0.8%. In a linear-amplitude run the 1 eV/0 cb ratio is CAMB's to
+−0.2% at k ≤ 0.1, −0.7% at 0.3 and −1.6% at 0.5 h/Mpc. In the first bin (k = 0.018) the ratio equals CAMB's
 linear one to −0.06…+0.16% (0.1 eV), −0.3…−0.4% (0.4 eV) and −1.0…+2.0% (1 eV), where the
 engine's own linear error is −0.3% (a linear-amplitude run) and the rest is the mildly
 non-linear evolution of the box's 13 independent modes there.
