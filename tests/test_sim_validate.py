@@ -83,8 +83,9 @@ def test_physics_check_at_smoke_size(isolated_cache):
     assert c["Mnu=1"]["mpk_ratio"][1] < 0.9 and abs(c["Mnu=1"]["ratio"][1] - 1) < 0.05
     for row in c.values():
         assert 0.9 < row["over_linear_first_bin"] < 1.1 and all(0.85 < v < 1.15 for v in row["over_reference"])
+    assert all(-1 <= c[w] <= 1 for c in t["cosine"].values() for w in ("unweighted", "modes"))
     shown = physics_check_table(t)
-    assert shown.shape[0] == 6 and "reference" in shown.columns
+    assert shown.shape[0] == 7 and "reference" in shown.columns
 
 
 def test_bad_input_gets_one_clear_error(tmp_path):

@@ -277,6 +277,13 @@ class NeutrinoModel:
 
 
 # ---- responses of the statistics (the degeneracy check of the book) ----------------------
+def response_cosine(x: np.ndarray, y: np.ndarray, weights=1.0) -> float:
+    """Cosine of the angle between two response vectors over the k bins ((n_k,) each), with
+    per-bin ``weights`` (e.g. the modes per bin): |cos| → 1 means the two parameters move the
+    statistic alike, i.e. are degenerate in it."""
+    return float((weights * x) @ y / np.sqrt(((weights * x) @ x) * ((weights * y) @ y)))
+
+
 def parameter_responses(sim, seed: int = 1, dMnu: float = 0.1, ds8: float = 0.02, central_s8: bool = True,
                         masses=(), fiducial: dict | None = None, device="cpu") -> dict:
     """Finite-difference responses d ln S/dθ of P(k) and MP(k) to Mν and σ8 at the fiducial cosmology.
@@ -311,15 +318,11 @@ def parameter_responses(sim, seed: int = 1, dMnu: float = 0.1, ds8: float = 0.02
     ln = {name: {st: np.log(v) for st, v in sp.items()} for name, sp in spectra.items()}
     low = "s8-" if central_s8 else "fid"
     modes = kbins(eng.box, eng.s["k_max"]).n_modes
-
-    def cos(x, y, w):
-        return float((w * x) @ y / np.sqrt(((w * x) @ x) * ((w * y) @ y)))
-
     dlnS, cosine, cosine_modes = {}, {}, {}
     for st in ("pk", "mpk"):
         r_nu = (ln[f"Mnu={dMnu:g}"][st] - ln["fid"][st]) / dMnu
         r_s8 = (ln["s8+"][st] - ln[low][st]) / (ds8 * (2.0 if central_s8 else 1.0))
         dlnS[st] = {"Mnu": r_nu, "s8": r_s8}
-        cosine[st], cosine_modes[st] = cos(r_nu, r_s8, 1.0), cos(r_nu, r_s8, modes)
+        cosine[st], cosine_modes[st] = response_cosine(r_nu, r_s8), response_cosine(r_nu, r_s8, modes)
     return {"k": eng.k, "spectra": spectra, "dlnS": dlnS, "cosine": cosine, "cosine_modes": cosine_modes,
             "seed": seed, "dMnu": dMnu, "ds8": ds8, "central_s8": central_s8}

@@ -186,7 +186,8 @@ def quijote_check(preset: str | SimPreset = "paper", n: int = 50, device: str = 
 
 #: the beyond-ΛCDM cases of the physics check: (parameter, value, tolerance on the ratio to the reference)
 PHYSICS_CASES = (("Mnu", 0.1, 0.02), ("Mnu", 0.4, 0.02), ("Mnu", 1.0, 0.02),
-                 ("fR0", -1e-5, 0.03), ("fR0", -1e-4, 0.03), ("fR0", -3e-4, 0.03))
+                 ("fR0", -1e-5, 0.03), ("fR0", -1e-4, 0.03), ("fR0", -3e-4, 0.03),
+                 ("s8", 0.854, 0.02))  # σ8 + 0.02: the σ8 response, against HMcode, and the Mν–σ8 degeneracy
 
 
 def physics_check(preset: str | SimPreset = "paper", seed_index: int = 0, device: str = "cpu", progress: bool = True,
@@ -197,14 +198,17 @@ def physics_check(preset: str | SimPreset = "paper", seed_index: int = 0, device
     SPT's at the bin nearest k = 0.1 (:mod:`cosmotransfer.perturbation`; HMcode misses the mode
     coupling of the 1 eV spectrum there, see :mod:`.neutrinos`). f(R) (GR twin's σ8): the boost
     over fremu's (at its floor Mν = 0.01 eV) at :data:`HMCODE_K` and its largest deviation from
-    fremu's first k to 0.5 h/Mpc. Both: the ratio over linear theory's in the first bin, and the
-    marked spectrum's ratio at :data:`HMCODE_K` (no reference: the size of the effect). Returns a
-    JSON-able dict (``None`` for a partial ``shard``).
+    fremu's first k to 0.5 h/Mpc. σ8 + 0.02: over HMcode's ratio. All: the ratio over linear
+    theory's in the first bin, and the marked spectrum's ratio at :data:`HMCODE_K` (no reference:
+    the size of the effect). ``cosine``: for P and MP, the cosine between the Mν (0.1 eV) and σ8
+    responses over the bins, unweighted and weighted by modes (:func:`.neutrinos.response_cosine`).
+    Returns a JSON-able dict (``None`` for a partial ``shard``).
     """
     from ..config import with_params
     from ..cosmology import fR_boost, linear_power, nonlinear_power
     from ..perturbation import matter_power
     from .fofr import fremu_k_min, linear_boost
+    from .neutrinos import response_cosine
 
     pre = get_sim_preset(preset)
     kb = kbins(pre.box)
@@ -222,11 +226,13 @@ def physics_check(preset: str | SimPreset = "paper", seed_index: int = 0, device
         ratio = sims["pk"][j] / sims["pk"][0]
         row = {"value": value, "tolerance": tol, "ratio": ratio[idx].tolist(),
                "mpk_ratio": (sims["mpk"][j][idx] / sims["mpk"][0][idx]).tolist()}
-        if name == "Mnu":
+        if name in ("Mnu", "s8"):
             ref = nonlinear_power(theta, kb.k) / nonlinear_power(fid, kb.k)
             lin0 = linear_power(theta, kb.k[:1]) / linear_power(fid, kb.k[:1])
-            spt = matter_power(theta, kb.k[i01:i01 + 1]) / matter_power(fid, kb.k[i01:i01 + 1])
-            row.update(reference="HMcode-2020", over_spt_k01=float(ratio[i01] / spt[0]))
+            row.update(reference="HMcode-2020")
+            if name == "Mnu":
+                spt = matter_power(theta, kb.k[i01:i01 + 1]) / matter_power(fid, kb.k[i01:i01 + 1])
+                row.update(over_spt_k01=float(ratio[i01] / spt[0]))
         else:
             ref = fR_boost(with_params(fR0=value, Mnu=0.01), kb.k)
             lin0 = linear_boost(theta, kb.k[:1])
@@ -234,11 +240,17 @@ def physics_check(preset: str | SimPreset = "paper", seed_index: int = 0, device
                        max_deviation=float(np.max(np.abs(ratio[in_fremu] / ref[in_fremu] - 1))))
         row.update(over_reference=(ratio[idx] / ref[idx]).tolist(), over_linear_first_bin=float(ratio[0] / lin0[0]))
         cases[f"{name}={value:g}"] = row
+    names = [f"{n}={v:g}" for n, v, _ in PHYSICS_CASES]
+    cosine = {}
+    for st in ("pk", "mpk"):
+        ln = np.log(sims[st].astype(np.float64))
+        r_nu, r_s8 = ln[1 + names.index("Mnu=0.1")] - ln[0], ln[1 + names.index("s8=0.854")] - ln[0]
+        cosine[st] = {"unweighted": response_cosine(r_nu, r_s8), "modes": response_cosine(r_nu, r_s8, kb.n_modes)}
     return {"what": "same-seed ratios S(theta)/S(fiducial) of the engine against references (Mnu at fixed "
                     "total-matter sigma8; f(R) at the GR twin's sigma8)",
             "preset": _preset_dict(pre), "settings": make_settings(pre), "device": str(device), "seed": int(seed),
             "k_targets": list(HMCODE_K), "k": kb.k[idx].tolist(), "k_first_bin": float(kb.k[0]),
-            "k_spt": float(kb.k[i01]), "cases": cases, "s_per_sim": s_per_sim}
+            "k_spt": float(kb.k[i01]), "cases": cases, "cosine": cosine, "s_per_sim": s_per_sim}
 
 
 def _preset_dict(pre: SimPreset) -> dict:
