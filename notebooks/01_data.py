@@ -263,8 +263,8 @@ glue("sim_hmcode_01", float(pk[0, i01] / theory["HMcode"][0, i01]), display=Fals
 # At the paper preset (256³ particles, 1 Gpc/$h$) the engine was checked once, with
 # `cosmotransfer validate-engine hmcode` and `cosmotransfer validate-engine quijote` (a GPU
 # makes each in minutes; on the 2-core CPU they took hours). Their tables are shipped under
-# `data/reference/` — ratios only, with the sha256 of what they were measured against — and a
-# test holds them to the tolerances. First, P(k) over HMcode-2020 at the fiducial cosmology
+# `data/reference/` — ratios only, with the sha256 of what they were measured against — and the
+# tests hold them to what was measured. First, P(k) over HMcode-2020 at the fiducial cosmology
 # and the four $(\Omega_m, \sigma_8)$ corners of the BSQ prior, mean ± standard deviation over
 # seeds:
 
