@@ -229,6 +229,19 @@ def test_run_chunk_shapes_and_determinism():
     assert CHUNK >= 1
 
 
+def test_stage_profile_covers_the_simulation():
+    """The CPU profile (benchmark --profile): the four consecutive stages account for the
+    simulation (≥ 90% of it; the rest is tables and bookkeeping), each kernel takes time, and
+    no stage can exceed the whole."""
+    from cosmotransfer.sim.benchmark import STAGES, profile_stages
+
+    r = profile_stages("bsq", "smoke")
+    shares = {label: share for label, (_, share) in r["stages"].items()}
+    assert list(shares)[:len(STAGES)] == [label for label, _, _ in STAGES]
+    assert 0.9 <= sum(list(shares.values())[:4]) <= 1.0 + 1e-9
+    assert all(0 < v <= 1 for label, v in shares.items() if label != "white noise")
+
+
 def test_simulate_fields_for_the_figures():
     f = simulate_fields(fiducial_vector(), seed=1, preset="smoke")
     n = SMOKE.n_mesh

@@ -9,7 +9,7 @@ import pytest
 from cosmotransfer import paths
 from cosmotransfer.config import BOX, PARAM_NAMES, ConfigError, SimPreset
 from cosmotransfer.data import DataFileError
-from cosmotransfer.figures.sim import hmcode_check_table, physics_check_table, quijote_check_figure
+from cosmotransfer.figures.sim import corners_check_table, hmcode_check_table, physics_check_table, quijote_check_figure
 from cosmotransfer.sim import validate
 from cosmotransfer.suites import get_suite
 
@@ -71,6 +71,42 @@ def test_quijote_check_ratios_rows_and_seeds(isolated_cache, tmp_path):
     assert len(fig.axes) == 2 and all(ax.lines for ax in fig.axes)
 
 
+def test_corners_check_picks_the_rows_nearest_each_corner(isolated_cache, tmp_path):
+    """Two LH rows near each of the five cosmologies (others' Ωb, h, n_s), plus far-off rows that
+    must not be picked; fake Quijote spectra = the engine's own boxes × 1.25 at the picked rows,
+    so every engine/Quijote mean is 0.8 exactly and Quijote/HMcode is 1.25 × engine/HMcode."""
+    corners = validate.corner_cosmologies()
+    lh = []
+    for theta in corners.values():
+        for d_om, d_s8, ob, h, ns in ((0.004, -0.003, 0.045, 0.62, 0.93), (-0.003, 0.005, 0.055, 0.74, 1.01)):
+            om = np.clip(theta[0] + d_om, 0.1, 0.5)
+            s8 = np.clip(theta[4] + d_s8, 0.6, 1.0)
+            lh.append([om, ob, h, ns, s8])
+    lh += [[0.2, 0.05, 0.7, 0.96, 0.7], [0.4, 0.05, 0.7, 0.96, 0.9]]  # between the corners
+    lh = np.array(lh)
+    groups = validate.corner_rows(lh, 2)
+    assert {name: r.tolist() for name, r in groups.items()} == {name: [2 * j, 2 * j + 1] for j, name in enumerate(corners)}
+    rows = np.arange(10)
+    params = np.tile(validate.fiducial_vector(), (10, 1))
+    params[:, :5] = lh[rows]
+    sims, _ = validate.simulate_cached(params, validate.SEED_BASE + rows, TOY_QUIJOTE, progress=False)
+    q = tmp_path / "quijote"
+    q.mkdir()
+    np.savetxt(q / "LH_params.txt", lh)
+    for name, s in (("LH_Pk_m_z0.npy", "pk"), ("LH_MPk_m_z0.npy", "mpk")):
+        ref = np.ones((len(lh), sims[s].shape[1]))
+        ref[rows] = sims[s] * 1.25
+        np.save(q / name, ref)
+    table = validate.corners_check(TOY_QUIJOTE, n_rows=2, quijote_dir=q, progress=False)
+    assert list(table["cosmologies"]) == list(corners) and not table["all_within"]
+    for row in table["cosmologies"].values():
+        np.testing.assert_allclose(row["sim_over_quijote"], 0.8, rtol=1e-6)
+        np.testing.assert_allclose(row["quijote_over_hmcode"], 1.25 * np.array(row["sim_over_hmcode"]), rtol=1e-6)
+        assert row["within"] == [False] * 3 and len(row["rows"]) == 2
+    shown = corners_check_table(table)
+    assert shown.shape == (5, 9) and shown.index[0].startswith("fiducial")
+
+
 def test_physics_check_at_smoke_size(isolated_cache):
     """The machinery at smoke size (250 Mpc/h, 32³: the numbers mean little): every case is a
     same-seed ratio to the fiducial run, divided by its own reference; the f(R) boost grows with
@@ -78,18 +114,18 @@ def test_physics_check_at_smoke_size(isolated_cache):
     t = validate.physics_check(SMOKE, progress=False)
     c = t["cases"]
     assert list(c) == [f"{n}={v:g}" for n, v, _ in validate.PHYSICS_CASES] and t["s_per_sim"] > 0
-    boosts = [c[f"fR0={v:g}"]["ratio"][1] for v in (-1e-5, -1e-4, -3e-4)]
-    assert 1.0 < boosts[0] < boosts[1] < boosts[2]
+    boosts = [c[f"fR0={v:g}"]["ratio"][1] for v in (-1e-6, -1e-5, -1e-4, -3e-4)]
+    assert 1.0 < boosts[0] < boosts[1] < boosts[2] < boosts[3]
     assert c["Mnu=1"]["mpk_ratio"][1] < 0.9 and abs(c["Mnu=1"]["ratio"][1] - 1) < 0.05
     for row in c.values():
         assert 0.9 < row["over_linear_first_bin"] < 1.1 and all(0.85 < v < 1.15 for v in row["over_reference"])
     assert all(-1 <= c[w] <= 1 for c in t["cosine"].values() for w in ("unweighted", "modes"))
     shown = physics_check_table(t)
-    assert shown.shape[0] == 7 and "reference" in shown.columns
+    assert shown.shape[0] == len(validate.PHYSICS_CASES) and "reference" in shown.columns
 
 
 def test_bad_input_gets_one_clear_error(tmp_path):
-    with pytest.raises(ConfigError, match="valid: hmcode, quijote, physics"):
+    with pytest.raises(ConfigError, match="valid: hmcode, quijote, corners, physics"):
         validate.write_check("quijote2")
     with pytest.raises(ConfigError, match="Quijote box"):
         validate.quijote_check(SMOKE)
@@ -123,17 +159,20 @@ def test_shipped_hmcode_table():
 def test_shipped_physics_table():
     """Neutrinos to 2% of HMcode for 0.1 and 0.4 eV and of one-loop SPT at k ≈ 0.1 for every mass
     (1 eV is 2.5% over HMcode at k ≈ 0.1–0.3, HMcode's missing mode coupling: perturbation.py);
-    σ8 + 0.02 to 2% of HMcode; f(R) at k ≈ 0.1 / 0.3 / 0.5 to 3% of fremu and f_R0 = −1e-5 to 3%
-    everywhere (for −1e-4 and −3e-4 the largest deviation sits at k < 0.06, where fremu strays
-    from bin to bin); every first bin to 1% of linear theory."""
+    σ8 + 0.02 to 2% of HMcode; every first bin to 1% of linear theory. f(R): at k ≥ 0.05 to 3% of
+    fremu in every bin, below it to 1.5% of linear theory; where the deviation from fremu over all
+    its bins exceeds 3% (−1e-4, −3e-4), fremu itself strays from linear theory by more than 3% there."""
     t = _shipped("physics")
+    assert {f"fR0={v:g}" for v in (-1e-6, -1e-5, -1e-4, -3e-4)} <= set(t["cases"])
     for name, row in t["cases"].items():
         assert abs(row["over_linear_first_bin"] - 1) < 0.01, name
         if name.startswith("Mnu"):
             assert abs(row["over_spt_k01"] - 1) <= row["tolerance"], name
         if name in ("Mnu=0.1", "Mnu=0.4", "s8=0.854") or name.startswith("fR0"):
             assert all(abs(v - 1) <= row["tolerance"] for v in row["over_reference"]), name
-    assert t["cases"]["fR0=-1e-05"]["max_deviation"] <= 0.03
+        if name.startswith("fR0"):
+            assert row["max_deviation_above"] <= row["tolerance"] and row["linear_deviation_below"] <= 0.015, name
+            assert row["max_deviation"] <= row["tolerance"] or row["fremu_linear_deviation_below"] > row["tolerance"], name
 
 
 def test_shipped_quijote_table(quijote_dir):
@@ -146,3 +185,24 @@ def test_shipped_quijote_table(quijote_dir):
     assert t["mpk_share_within"] >= 0.9
     k, med = np.array(t["arrays"]["k"]), np.array(t["arrays"]["pk_median"])
     assert np.all(np.abs(med[(k > 0.05) & (k <= 0.1)] - 1) < 0.05)
+
+
+def test_shipped_corners_table():
+    """Refereed by the real Quijote runs nearest each (Ωm, σ8) corner (8 rows each), the engine is
+    within the HMcode check's tolerances everywhere but Ωm = 0.1, σ8 = 1 at k = 0.5 (measured
+    0.850 ± 0.022: held to 20% here, an open item of the engine issue), while HMcode-2020 itself is
+    more than 8% off those Quijote runs at the Ωm = 0.1 corners (k ≈ 0.1) — the HMcode table's
+    misses there are mostly HMcode's."""
+    t = _shipped("corners")
+    assert t["n_rows"] >= 8 and t["preset"]["n_particles"] == 256
+    for name, row in t["cosmologies"].items():
+        for j, (m, tol) in enumerate(zip(row["sim_over_quijote"], t["tolerance"])):
+            allowed = 0.20 if (name, j) == ("Om low, s8 high", 2) else tol
+            assert abs(m - 1) <= allowed, f"{name}: engine/Quijote at k={t['k_targets'][j]} is {m:.3f}"
+    for name in ("Om low, s8 low", "Om low, s8 high"):
+        assert abs(t["cosmologies"][name]["quijote_over_hmcode"][0] - 1) > 0.08
+    if paths.QUIJOTE_DIR.is_dir():
+        from cosmotransfer.data import sha256_file
+
+        for meta in t["inputs"].values():
+            assert sha256_file(paths.QUIJOTE_DIR / meta["file"]) == meta["sha256"]

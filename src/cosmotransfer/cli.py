@@ -5,7 +5,7 @@
     cosmotransfer verify [FILE ...]             check suite files against their manifests
     cosmotransfer validate-emulated [--quijote DIR]
                                                 emulated tier vs the real Quijote LH → data/reference/
-    cosmotransfer validate-engine {hmcode,quijote,physics} [--preset P] [--seeds N] [--n N] [--shard i/n]
+    cosmotransfer validate-engine {hmcode,quijote,corners,physics} [--preset P] [--seeds N] [--n N] [--rows N] [--shard i/n]
                                                 the engine vs HMcode / the real Quijote LH → data/reference/
     cosmotransfer book [--scale S] [--out DIR]  execute the notebooks and build the book
 """
@@ -74,6 +74,8 @@ def _cmd_validate_engine(args) -> int:
         kwargs["n_seeds"] = args.seeds
     elif args.check == "quijote":
         kwargs.update(n=args.n, quijote_dir=Path(args.quijote) if args.quijote else None)
+    elif args.check == "corners":
+        kwargs.update(n_rows=args.rows, quijote_dir=Path(args.quijote) if args.quijote else None)
     out = write_check(args.check, preset=args.preset, **kwargs)
     print(f"wrote {out}" if out else "shard done; run without --shard to write the table")
     return 0
@@ -117,11 +119,12 @@ def main(argv: list[str] | None = None) -> int:
     q.set_defaults(func=_cmd_validate_emulated)
 
     e = sub.add_parser("validate-engine", help="compare the engine with HMcode-2020, the real Quijote latin hypercube, or its physics references")
-    e.add_argument("check", choices=["hmcode", "quijote", "physics"])
+    e.add_argument("check", choices=["hmcode", "quijote", "corners", "physics"])
     e.add_argument("--preset", default="paper", help=f"simulation preset: {', '.join(SIM_PRESETS)} (default paper)")
     e.add_argument("--seeds", type=int, default=5, help="hmcode: boxes per cosmology (default 5)")
     e.add_argument("--n", type=int, default=50, help="quijote: cosmologies of the latin hypercube (default 50)")
-    e.add_argument("--quijote", default=None, help="quijote: folder with the LH files (default ../shared/quijote)")
+    e.add_argument("--rows", type=int, default=8, help="corners: Quijote LH rows nearest each corner (default 8)")
+    e.add_argument("--quijote", default=None, help="quijote, corners: folder with the LH files (default ../shared/quijote)")
     e.add_argument("--shard", default="0/1", help="i/n: make every n-th box only (no table)")
     e.add_argument("--device", default="cpu", help="cpu or cuda")
     e.set_defaults(func=_cmd_validate_engine)
