@@ -66,7 +66,7 @@ def profile_stages(suite: str = "bsq", preset: str = "paper") -> dict:
 
     eng = Engine(make_settings(get_sim_preset(preset)), "cpu")
     params, seeds = design(suite, 2), sim_seeds(suite, 2)
-    eng.run_many(params[:1], seeds[:1])  # warm-up, and the linear table made before profiling
+    eng.run_many(params, seeds)  # warm-up; both linear tables (CAMB on a fresh cache) made before profiling
     prof = cProfile.Profile()
     t0 = time.perf_counter()
     prof.runcall(eng.run_many, params[1:], seeds[1:])
