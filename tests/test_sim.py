@@ -229,6 +229,22 @@ def test_run_chunk_shapes_and_determinism():
     assert CHUNK >= 1
 
 
+@pytest.mark.skipif(not torch.cuda.is_available(), reason="no GPU here: the CPU-vs-GPU check runs where one is")
+def test_cpu_and_gpu_agree():
+    """Issue 3's device check at the smoke preset, one box of each physics: the GPU repeats
+    its own bytes, and its P(k) and MP(k) are the CPU's to 1e-3 (same seed: the white noise is
+    drawn on the CPU; the paint sums fixed-point integers, so only float rounding differs)."""
+    s = settings(SMOKE)
+    params = np.stack([fiducial_vector(), theta_with(Mnu=0.4), theta_with(fR0=-1e-5),
+                       theta_with(fNL_loc=100.0), theta_with(fNL_equil=-300.0)])
+    seeds = np.arange(21, 21 + len(params))
+    gpu, again = run_chunk(params, seeds, s, "cuda"), run_chunk(params, seeds, s, "cuda")
+    cpu = run_chunk(params, seeds, s, "cpu")
+    for st in ("pk", "mpk"):
+        assert gpu[st].tobytes() == again[st].tobytes()
+        assert np.max(np.abs(gpu[st] / cpu[st] - 1)) < 1e-3, st
+
+
 def test_stage_profile_covers_the_simulation():
     """The CPU profile (benchmark --profile): the four consecutive stages account for the
     simulation (≥ 90% of it; the rest is tables and bookkeeping), each kernel takes time, and

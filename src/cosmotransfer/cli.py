@@ -5,7 +5,7 @@
     cosmotransfer verify [FILE ...]             check suite files against their manifests
     cosmotransfer validate-emulated [--quijote DIR]
                                                 emulated tier vs the real Quijote LH → data/reference/
-    cosmotransfer validate-engine {hmcode,quijote,corners,physics} [--preset P] [--seeds N] [--n N] [--rows N] [--shard i/n]
+    cosmotransfer validate-engine {hmcode,quijote,corners,steps,physics} [--preset P] [--seeds N] [--n N] [--rows N] [--steps N] [--shard i/n]
                                                 the engine vs HMcode / the real Quijote LH → data/reference/
     cosmotransfer book [--scale S] [--out DIR]  execute the notebooks and build the book
 """
@@ -74,8 +74,10 @@ def _cmd_validate_engine(args) -> int:
         kwargs["n_seeds"] = args.seeds
     elif args.check == "quijote":
         kwargs.update(n=args.n, quijote_dir=Path(args.quijote) if args.quijote else None)
-    elif args.check == "corners":
+    elif args.check in ("corners", "steps"):
         kwargs.update(n_rows=args.rows, quijote_dir=Path(args.quijote) if args.quijote else None)
+        if args.check == "steps":
+            kwargs["n_steps"] = args.steps
     out = write_check(args.check, preset=args.preset, **kwargs)
     print(f"wrote {out}" if out else "shard done; run without --shard to write the table")
     return 0
@@ -119,12 +121,13 @@ def main(argv: list[str] | None = None) -> int:
     q.set_defaults(func=_cmd_validate_emulated)
 
     e = sub.add_parser("validate-engine", help="compare the engine with HMcode-2020, the real Quijote latin hypercube, or its physics references")
-    e.add_argument("check", choices=["hmcode", "quijote", "corners", "physics"])
+    e.add_argument("check", choices=["hmcode", "quijote", "corners", "steps", "physics"])
     e.add_argument("--preset", default="paper", help=f"simulation preset: {', '.join(SIM_PRESETS)} (default paper)")
     e.add_argument("--seeds", type=int, default=5, help="hmcode: boxes per cosmology (default 5)")
     e.add_argument("--n", type=int, default=50, help="quijote: cosmologies of the latin hypercube (default 50)")
-    e.add_argument("--rows", type=int, default=8, help="corners: Quijote LH rows nearest each corner (default 8)")
-    e.add_argument("--quijote", default=None, help="quijote, corners: folder with the LH files (default ../shared/quijote)")
+    e.add_argument("--rows", type=int, default=8, help="corners, steps: Quijote LH rows nearest each corner (default 8)")
+    e.add_argument("--steps", type=int, default=20, help="steps: the time steps to compare with the preset's (default 20)")
+    e.add_argument("--quijote", default=None, help="quijote, corners, steps: folder with the LH files (default ../shared/quijote)")
     e.add_argument("--shard", default="0/1", help="i/n: make every n-th box only (no table)")
     e.add_argument("--device", default="cpu", help="cpu or cuda")
     e.set_defaults(func=_cmd_validate_engine)

@@ -169,6 +169,26 @@ def corners_check_table(table: dict):
     return out
 
 
+def steps_check_table(table: dict):
+    """The step check (:func:`cosmotransfer.sim.validate.steps_check`) as a DataFrame: one row per
+    group of Quijote rows, and at each k the engine over Quijote with the preset's steps and with
+    more, and the per-box gain P(more steps)/P(preset's) (mean ± standard error over the rows)."""
+    import pandas as pd
+
+    n0, n1 = table["preset"]["n_steps"], table["n_steps"]
+    rows = {}
+    for name, r in sorted(table["cosmologies"].items(), key=lambda item: item[0] != "fiducial"):
+        row = {}
+        for j, k in enumerate(table["k"]):
+            row[(f"k = {k:.3f}", f"engine / Quijote, {n0} steps")] = f"{r['sim_over_quijote'][j]:.3f}"
+            row[(f"k = {k:.3f}", f"… {n1} steps")] = f"{r['sim_over_quijote_more_steps'][j]:.3f}"
+            row[(f"k = {k:.3f}", f"gain {n1}/{n0}")] = f"{r['gain'][j]:.4f} ± {r['gain_sem'][j]:.4f}"
+        rows[f"{name} ({len(r['rows'])} LH rows)"] = row
+    out = pd.DataFrame.from_dict(rows, orient="index")
+    out.columns = pd.MultiIndex.from_tuples(out.columns)
+    return out
+
+
 def quijote_check_figure(table: dict) -> plt.Figure:
     """The engine over the real Quijote latin hypercube (:func:`cosmotransfer.sim.validate.quijote_check`):
     median and 16–84 % band of P_sim/P_Quijote (left) and MP_sim/MP_Quijote (right) per k bin;
@@ -195,14 +215,15 @@ def physics_check_table(table: dict):
     case the same-seed ratio over its reference at each k, the ratio over one-loop SPT at
     k ≈ 0.1 (neutrinos) or the largest deviation from fremu (f(R); over all its bins, over those
     above the linear scale, and below it the engine's and fremu's from linear theory), and the
-    first bin over linear theory; a ✗ marks a ratio outside the case's tolerance. The Mν–σ8 cosines are in
+    first bin over linear theory, and for neutrinos how far the ratio is from the nearest of CAMB's
+    three ν-aware fits at each k; a ✗ marks a ratio outside the case's tolerance. The Mν–σ8 cosines are in
     the table's ``cosine`` entry, not here."""
     import pandas as pd
 
     rows = {}
     for name, r in table["cases"].items():
         tol = r["tolerance"]
-        row = {"reference": r["reference"]}
+        row = {"reference": r["reference"], "σ8": f"{r['s8']:.3f}" if "s8" in r else ""}
         for k, v in zip(table["k"], r["over_reference"]):
             row[f"/ ref. at k = {k:.3f}"] = f"{v:.3f}" + ("" if abs(v - 1) <= tol else " ✗")
         if "over_spt_k01" in r:
@@ -219,7 +240,11 @@ def physics_check_table(table: dict):
                     f"{100 * r['linear_deviation_below']:.1f}% | {100 * r['fremu_linear_deviation_below']:.1f}%")
         row[f"/ linear, k = {table['k_first_bin']:.3f}"] = f"{r['over_linear_first_bin']:.3f}"
         row["MP ratio at k targets"] = ", ".join(f"{v:.3f}" for v in r["mpk_ratio"])
+        if "over_other_fits" in r:  # the nearest of CAMB's three ν-aware fits at each k
+            fits = np.array([r["over_reference"]] + list(r["over_other_fits"].values()))
+            row["|/ nearest ν fit − 1| at k targets"] = ", ".join(
+                f"{100 * v:.1f}%" for v in np.min(np.abs(fits - 1), axis=0))
         rows[name] = row
     columns = list(dict.fromkeys(c for row in rows.values() for c in row))  # first appearance …
-    columns.sort(key=lambda c: c.startswith(("/ linear", "MP ratio")))  # … with the last two last
+    columns.sort(key=lambda c: c.startswith(("/ linear", "MP ratio", "|/ nearest")))  # … with these last
     return pd.DataFrame.from_dict(rows, orient="index")[columns].fillna("")

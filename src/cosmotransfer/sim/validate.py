@@ -3,6 +3,7 @@
     cosmotransfer validate-engine hmcode  [--preset paper] [--seeds 5] [--device cpu]
     cosmotransfer validate-engine quijote [--preset paper] [--n 50] [--device cpu] [--quijote DIR]
     cosmotransfer validate-engine corners [--preset paper] [--rows 8] [--device cpu] [--quijote DIR]
+    cosmotransfer validate-engine steps   [--preset paper] [--steps 20] [--rows 8] [--device cpu] [--quijote DIR]
     cosmotransfer validate-engine physics [--preset paper] [--device cpu]
 
 * ``hmcode`` — P(k) over CAMB's HMcode-2020 at k ≈ 0.1, 0.3, 0.5 h/Mpc (the bins nearest),
@@ -12,6 +13,9 @@
 * ``corners`` — the ``hmcode`` cosmologies refereed by real N-body: the Quijote LH cosmologies
   nearest each corner, simulated, with engine/Quijote beside Quijote/HMcode-2020
   (:func:`corners_check`): HMcode was fitted near Ωm ≈ 0.3 and is itself off at Ωm = 0.1 and 0.5.
+* ``steps`` — the ``corners`` rows of the fiducial and of (Ωm 0.1, σ8 1.0), the corner furthest
+  from Quijote, again with more time steps (:func:`steps_check`): what the steps recover of the
+  small-scale deficit; the rest is resolution.
 * ``physics`` — massive neutrinos (0.1, 0.4, 1 eV) and f(R) (f_R0 = −1e-6, −1e-5, −1e-4, −3e-4) as
   same-seed ratios to the fiducial run, against HMcode-2020 and one-loop SPT (ν) and fremu (f(R))
   (:func:`physics_check`).
@@ -32,13 +36,14 @@ from __future__ import annotations
 
 import json
 import time
+from dataclasses import asdict, replace
 from pathlib import Path
 
 import numpy as np
 import torch
 
 from .. import paths
-from ..config import BOX, ConfigError, SimPreset, fiducial_vector, get_sim_preset
+from ..config import BOX, PARAM_NAMES, ConfigError, SimPreset, fiducial_vector, get_sim_preset, with_params
 from ..data import DataFileError, atomic_write, load_npz, save_npz, sha256_file, stable_hash
 from ..stats import kbins
 from .engine import Engine, make_settings
@@ -55,7 +60,6 @@ SEED_BASE = 900_000
 
 def corner_cosmologies() -> dict[str, np.ndarray]:
     """``{name: (10,) θ}``: the fiducial and the four (Ωm, σ8) corners of the BSQ prior."""
-    from ..config import PARAM_NAMES
     from ..suites import get_suite
 
     bsq = get_suite("bsq")
@@ -137,7 +141,7 @@ def hmcode_check(preset: str | SimPreset = "paper", n_seeds: int = 5, device: st
                       if n_seeds > 1 else [0.0] * len(idx),
                       "within": [bool(abs(m - 1) <= t) for m, t in zip(mean, HMCODE_TOLERANCE)]}
     return {"what": "simulated P(k) / CAMB HMcode-2020 at the bins nearest k_targets, mean and sd over seeds",
-            "preset": _preset_dict(pre), "settings": make_settings(pre), "device": str(device),
+            "preset": asdict(pre), "settings": make_settings(pre), "device": str(device),
             "seeds": (SEED_BASE + np.arange(n_seeds)).tolist(), "k_targets": list(HMCODE_K),
             "k": kb.k[idx].tolist(), "tolerance": list(HMCODE_TOLERANCE), "cosmologies": rows,
             "all_within": all(all(r["within"]) for r in rows.values()), "s_per_sim": s_per_sim}
@@ -169,7 +173,7 @@ def _quijote_boxes(data, files: dict, rows: np.ndarray, pre: SimPreset, device: 
     params = np.tile(fiducial_vector(), (len(rows), 1))
     params[:, :5] = data.params[rows, :5]  # the LH varies Ωm, Ωb, h, n_s, σ8 (Mν = 0, w = −1)
     sims, s_per_sim = simulate_cached(params, SEED_BASE + rows, pre, device, progress, shard)
-    provenance = {"preset": _preset_dict(pre), "settings": make_settings(pre), "device": str(device),
+    provenance = {"preset": asdict(pre), "settings": make_settings(pre), "device": str(device),
                   "inputs": {name: {"file": f.name, "sha256": sha256_file(f)} for name, f in files.items()},
                   "s_per_sim": s_per_sim}
     return sims, provenance
@@ -210,7 +214,6 @@ def corner_rows(params: np.ndarray, n_rows: int) -> dict[str, np.ndarray]:
 
     ``params``: (n_sims, ≥5) the LH table, columns Ωm, Ωb, h, n_s, σ8 (Quijote's order).
     """
-    from ..config import PARAM_NAMES
     from ..suites import get_suite
 
     bsq = get_suite("bsq")
@@ -269,33 +272,129 @@ def corners_check(preset: str | SimPreset = "paper", n_rows: int = 8, device: st
             "all_within": all(all(c["within"]) for c in out.values())}
 
 
+#: the corners-check groups the step check re-runs: the fiducial and the corner furthest from Quijote
+STEPS_GROUPS = ("fiducial", "Om low, s8 high")
+
+
+def steps_check(preset: str | SimPreset = "paper", n_steps: int = 20, n_rows: int = 8, device: str = "cpu",
+                quijote_dir: Path | None = None, progress: bool = True, shard: tuple[int, int] = (0, 1)) -> dict | None:
+    """How much of the engine's small-scale deficit against Quijote is time stepping.
+
+    The Quijote LH rows of :data:`STEPS_GROUPS` (:func:`corner_rows`, ``n_rows`` each) are simulated
+    with the preset's steps and with ``n_steps`` — same seeds, same initial particles, so the change
+    is paired box by box. Per group, at the bins nearest :data:`HMCODE_K`: the mean over rows of
+    P_sim/P_Quijote at both step counts, and the mean and standard error of the per-box ratio
+    P(n_steps)/P(preset's steps). What more steps do not recover is mass and force resolution.
+    ``None`` for a partial ``shard``.
+    """
+    pre = get_sim_preset(preset)
+    more = replace(pre, n_steps=int(n_steps))
+    if more.n_steps <= pre.n_steps:
+        raise ConfigError(f"the step check needs more steps than the preset's {pre.n_steps}; got n_steps={n_steps}")
+    data, files = _read_quijote(quijote_dir)
+    groups = {g: r for g, r in corner_rows(data.params, n_rows).items() if g in STEPS_GROUPS}
+    rows = np.concatenate(list(groups.values()))
+    sims, provenance = {}, {}
+    for p in (pre, more):
+        sims[p.n_steps], provenance[p.n_steps] = _quijote_boxes(data, files, rows, p, device, progress, shard)
+    if sims[pre.n_steps] is None:
+        return None
+    idx = _nearest_bins(kbins(pre.box).k, HMCODE_K)
+    out, start = {}, 0
+    for name, r in groups.items():
+        sl = slice(start, start + len(r))
+        start += len(r)
+        quij = data.stats["pk"][r][:, idx]
+        base, fine = (sims[p.n_steps]["pk"][sl][:, idx].astype(np.float64) for p in (pre, more))
+        gain = fine / base
+        out[name] = {"rows": r.tolist(),
+                     "sim_over_quijote": (base / quij).mean(axis=0).tolist(),
+                     "sim_over_quijote_more_steps": (fine / quij).mean(axis=0).tolist(),
+                     "gain": gain.mean(axis=0).tolist(),
+                     "gain_sem": (gain.std(axis=0, ddof=1) / np.sqrt(len(r))).tolist()}
+    return {"what": "P(k) at the Quijote LH rows nearest the fiducial and the (low Om, high s8) corner, with the "
+                    "preset's steps and with n_steps: means over rows of sim/Quijote and of the per-box gain",
+            **provenance[pre.n_steps], "n_steps": more.n_steps,
+            "s_per_sim_more_steps": provenance[more.n_steps]["s_per_sim"],
+            "n_rows": int(n_rows), "k_targets": list(HMCODE_K), "k": kbins(pre.box).k[idx].tolist(),
+            "cosmologies": out}
+
+
 #: the beyond-ΛCDM cases of the physics check: (parameter, value, tolerance on the ratio to the reference)
+#: "Mnu" at the fiducial σ8 (the suites' parametrisation), "Mnu_As" at the fiducial A_s (σ8 lowered:
+#: :func:`sigma8_at_amplitude_of`); the issue accepts either, stated
 PHYSICS_CASES = (("Mnu", 0.1, 0.02), ("Mnu", 0.4, 0.02), ("Mnu", 1.0, 0.02),
+                 ("Mnu_As", 0.1, 0.02), ("Mnu_As", 0.4, 0.02), ("Mnu_As", 1.0, 0.02),
                  ("fR0", -1e-6, 0.03), ("fR0", -1e-5, 0.03), ("fR0", -1e-4, 0.03), ("fR0", -3e-4, 0.03),
-                 ("s8", 0.854, 0.02))  # σ8 + 0.02: the σ8 response, against HMcode, and the Mν–σ8 degeneracy
+                 ("s8", 0.854, 0.02),  # σ8 + 0.02: the σ8 response, against HMcode, and the Mν–σ8 degeneracy
+                 ("s8", 0.608, 0.02))  # the σ8 of 1 eV at the fiducial A_s, without neutrinos: the σ8 part of Mnu_As=1
 #: below this k [h/Mpc] the density field at z = 0 is close to linear, so the f(R) boost is linear
 #: theory's to about a per cent, while fremu (trained on boosts measured from simulations, noisy
 #: in these few-mode bins) strays from it bin to bin; the physics check reports both references there
 FR_LINEAR_K = 0.05
 
 
+def sigma8_at_amplitude_of(theta, reference) -> float:
+    """The linear total-matter σ8 at z = 0 of ``theta``'s cosmology (its own s8 drops out) when its
+    primordial amplitude A_s is ``reference``'s: how an A_s-matched comparison sets σ8.
+
+    Both are (10,) vectors. Linear P ∝ A_s, so σ8 = s8_θ (A_s,ref / A_s,θ)^½ with each A_s the
+    σ8-matched amplitude of :class:`cosmotransfer.cosmology.Spectra` (Mν = 1 eV at the fiducial
+    A_s: σ8 ≈ 0.608).
+    """
+    from ..cosmology import _spectra
+
+    own, ref = (_spectra(tuple(np.asarray(t, dtype=np.float64).tolist()), 0.0) for t in (theta, reference))
+    return float(own.cosmo.s8 * np.sqrt(ref.A_s / own.A_s))
+
+
+#: CAMB's other non-linear fits with a massive-neutrino treatment (``halofit_version``): beside
+#: HMcode-2020 they show how far the references themselves disagree on the 1 eV response
+NU_FITS = {"HMcode-2016": "mead2016", "halofit + Bird 2012": "bird"}
+
+
+def nonlinear_fit_power(theta, k: np.ndarray, halofit_version: str) -> np.ndarray:
+    """Total-matter P(k) [(Mpc/h)³] at z = 0 of CAMB's non-linear fit ``halofit_version`` at ``k``
+    [h/Mpc], at the σ8-matched A_s of :class:`cosmotransfer.cosmology.Spectra` (same settings)."""
+    import camb
+
+    from ..cosmology import _spectra, camb_params
+
+    spec = _spectra(tuple(np.asarray(theta, dtype=np.float64).tolist()), 0.0)
+    pars = camb_params(spec.cosmo, A_s=spec.A_s)
+    pars.NonLinear = camb.model.NonLinear_pk
+    pars.NonLinearModel.set_params(halofit_version=halofit_version)
+    interp = camb.get_results(pars).get_matter_power_interpolator(
+        nonlinear=True, hubble_units=True, k_hunit=True, var1="delta_tot", var2="delta_tot")
+    return interp.P(0.0, np.asarray(k, dtype=np.float64))
+
+
+def physics_theta(name: str, value: float) -> np.ndarray:
+    """(10,) θ of a :data:`PHYSICS_CASES` case: the fiducial with ``name`` set to ``value``;
+    ``Mnu_As`` sets Mν and the σ8 the fiducial primordial amplitude gives it."""
+    if name == "Mnu_As":
+        return with_params(Mnu=value, s8=sigma8_at_amplitude_of(with_params(Mnu=value), fiducial_vector()))
+    return with_params(**{name: value})
+
+
 def physics_check(preset: str | SimPreset = "paper", seed_index: int = 0, device: str = "cpu", progress: bool = True,
                   shard: tuple[int, int] = (0, 1)) -> dict | None:
     """Massive neutrinos and f(R) against their references, one seed, same-seed ratios S(θ)/S(fiducial).
 
-    Neutrinos (σ8 fixed): P's ratio over CAMB HMcode-2020's at :data:`HMCODE_K`, and over one-loop
-    SPT's at the bin nearest k = 0.1 (:mod:`cosmotransfer.perturbation`; HMcode misses the mode
-    coupling of the 1 eV spectrum there, see :mod:`.neutrinos`). f(R) (GR twin's σ8): the boost
+    Neutrinos (σ8 fixed, and A_s fixed: :func:`physics_theta`): P's ratio over CAMB HMcode-2020's
+    at :data:`HMCODE_K`, and over one-loop SPT's at the bin nearest k = 0.1
+    (:mod:`cosmotransfer.perturbation`; at fixed σ8 HMcode misses the mode coupling of the 1 eV
+    spectrum there, see :mod:`.neutrinos`). f(R) (GR twin's σ8): the boost
     over fremu's (at its floor Mν = 0.01 eV) at :data:`HMCODE_K` and its largest deviation from
     fremu's first k to 0.5 h/Mpc, also split at :data:`FR_LINEAR_K`: above it against fremu
     (``max_deviation_above``), below it the engine's and fremu's largest deviations from linear
-    theory (``linear_deviation_below``, ``fremu_linear_deviation_below``). σ8 + 0.02: over HMcode's ratio. All: the ratio over linear
+    theory (``linear_deviation_below``, ``fremu_linear_deviation_below``). σ8 + 0.02 and σ8 = 0.608
+    (1 eV's σ8 at fixed A_s, without neutrinos): over HMcode's ratio. All: the ratio over linear
     theory's in the first bin, and the marked spectrum's ratio at :data:`HMCODE_K` (no reference:
     the size of the effect). ``cosine``: for P and MP, the cosine between the Mν (0.1 eV) and σ8
     responses over the bins, unweighted and weighted by modes (:func:`.neutrinos.response_cosine`).
     Returns a JSON-able dict (``None`` for a partial ``shard``).
     """
-    from ..config import with_params
     from ..cosmology import fR_boost, linear_power, nonlinear_power
     from ..perturbation import matter_power
     from .fofr import fremu_k_min, linear_boost
@@ -304,7 +403,7 @@ def physics_check(preset: str | SimPreset = "paper", seed_index: int = 0, device
     pre = get_sim_preset(preset)
     kb = kbins(pre.box)
     fid = fiducial_vector()
-    thetas = [fid] + [with_params(**{name: value}) for name, value, _ in PHYSICS_CASES]
+    thetas = [fid] + [physics_theta(name, value) for name, value, _ in PHYSICS_CASES]
     seed = SEED_BASE + seed_index
     sims, s_per_sim = simulate_cached(np.stack(thetas), np.full(len(thetas), seed), pre, device, progress, shard)
     if sims is None:
@@ -317,13 +416,17 @@ def physics_check(preset: str | SimPreset = "paper", seed_index: int = 0, device
         ratio = sims["pk"][j] / sims["pk"][0]
         row = {"value": value, "tolerance": tol, "ratio": ratio[idx].tolist(),
                "mpk_ratio": (sims["mpk"][j][idx] / sims["mpk"][0][idx]).tolist()}
-        if name in ("Mnu", "s8"):
+        if name in ("Mnu", "Mnu_As", "s8"):
             ref = nonlinear_power(theta, kb.k) / nonlinear_power(fid, kb.k)
             lin0 = linear_power(theta, kb.k[:1]) / linear_power(fid, kb.k[:1])
             row.update(reference="HMcode-2020")
-            if name == "Mnu":
+            row.update(s8=float(theta[PARAM_NAMES.index("s8")]))
+            if name.startswith("Mnu"):
                 spt = matter_power(theta, kb.k[i01:i01 + 1]) / matter_power(fid, kb.k[i01:i01 + 1])
-                row.update(over_spt_k01=float(ratio[i01] / spt[0]))
+                fits = {fit: nonlinear_fit_power(theta, kb.k[idx], v) / nonlinear_fit_power(fid, kb.k[idx], v)
+                        for fit, v in NU_FITS.items()}
+                row.update(over_spt_k01=float(ratio[i01] / spt[0]),
+                           over_other_fits={fit: (ratio[idx] / f).tolist() for fit, f in fits.items()})
         else:
             ref = fR_boost(with_params(fR0=value, Mnu=0.01), kb.k)
             lin = linear_boost(theta, kb.k)
@@ -343,16 +446,10 @@ def physics_check(preset: str | SimPreset = "paper", seed_index: int = 0, device
         r_nu, r_s8 = ln[1 + names.index("Mnu=0.1")] - ln[0], ln[1 + names.index("s8=0.854")] - ln[0]
         cosine[st] = {"unweighted": response_cosine(r_nu, r_s8), "modes": response_cosine(r_nu, r_s8, kb.n_modes)}
     return {"what": "same-seed ratios S(theta)/S(fiducial) of the engine against references (Mnu at fixed "
-                    "total-matter sigma8; f(R) at the GR twin's sigma8)",
-            "preset": _preset_dict(pre), "settings": make_settings(pre), "device": str(device), "seed": int(seed),
+                    "total-matter sigma8, Mnu_As at the fiducial A_s; f(R) at the GR twin's sigma8)",
+            "preset": asdict(pre), "settings": make_settings(pre), "device": str(device), "seed": int(seed),
             "k_targets": list(HMCODE_K), "k": kb.k[idx].tolist(), "k_first_bin": float(kb.k[0]),
             "k_spt": float(kb.k[i01]), "fr_linear_k": FR_LINEAR_K, "cases": cases, "cosine": cosine, "s_per_sim": s_per_sim}
-
-
-def _preset_dict(pre: SimPreset) -> dict:
-    from dataclasses import asdict
-
-    return asdict(pre)
 
 
 def table_path(check: str, preset: str) -> Path:
@@ -361,9 +458,10 @@ def table_path(check: str, preset: str) -> Path:
 
 
 def write_check(check: str, preset: str = "paper", out: Path | None = None, **kwargs) -> Path | None:
-    """Run ``check`` ("hmcode", "quijote" or "physics") and write its table atomically; returns the path
+    """Run ``check`` (a key of ``runs`` below) and write its table atomically; returns the path
     (``None`` after a partial shard, which writes nothing)."""
-    runs = {"hmcode": hmcode_check, "quijote": quijote_check, "corners": corners_check, "physics": physics_check}
+    runs = {"hmcode": hmcode_check, "quijote": quijote_check, "corners": corners_check, "steps": steps_check,
+            "physics": physics_check}
     if check not in runs:
         raise ConfigError(f"unknown engine check {check!r}; valid: {', '.join(runs)}")
     table = runs[check](preset=preset, **kwargs)
