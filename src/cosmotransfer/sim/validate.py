@@ -411,6 +411,7 @@ def physics_check(preset: str | SimPreset = "paper", seed_index: int = 0, device
     idx = _nearest_bins(kb.k, HMCODE_K)
     i01 = _nearest_bins(kb.k, (0.1,))[0]
     in_fremu = (kb.k >= fremu_k_min()) & (kb.k <= 0.5)
+    fid_fits = {fit: nonlinear_fit_power(fid, kb.k[idx], v) for fit, v in NU_FITS.items()}  # once, not per ν case
     cases = {}
     for j, ((name, value, tol), theta) in enumerate(zip(PHYSICS_CASES, thetas[1:]), start=1):
         ratio = sims["pk"][j] / sims["pk"][0]
@@ -423,8 +424,7 @@ def physics_check(preset: str | SimPreset = "paper", seed_index: int = 0, device
             row.update(s8=float(theta[PARAM_NAMES.index("s8")]))
             if name.startswith("Mnu"):
                 spt = matter_power(theta, kb.k[i01:i01 + 1]) / matter_power(fid, kb.k[i01:i01 + 1])
-                fits = {fit: nonlinear_fit_power(theta, kb.k[idx], v) / nonlinear_fit_power(fid, kb.k[idx], v)
-                        for fit, v in NU_FITS.items()}
+                fits = {fit: nonlinear_fit_power(theta, kb.k[idx], v) / fid_fits[fit] for fit, v in NU_FITS.items()}
                 row.update(over_spt_k01=float(ratio[i01] / spt[0]),
                            over_other_fits={fit: (ratio[idx] / f).tolist() for fit, f in fits.items()})
         else:
