@@ -124,11 +124,12 @@ def test_parallel_workers_give_the_same_table(isolated_cache, monkeypatch):
     pd.testing.assert_frame_equal(par.table, seq.table)
 
 
-def test_every_case_pretrains_in_the_tier_it_fine_tunes_in():
-    """A network pre-trained on one tier's bins cannot be fine-tuned on another's: the case's
-    tier holds for its pre-training suite too (PNG and marked P(k) exist only when simulated)."""
+def test_every_case_pretrains_on_the_bins_it_fine_tunes_on():
+    """A network pre-trained on one tier's bins cannot be fine-tuned on another's: a case pre-trains
+    in its own tier, or — the real-data cases — in another tier on the same 79 Quijote bins (PNG
+    and marked P(k) of the stand-ins exist only when simulated)."""
     from cosmotransfer.data import suite_tier
-    from cosmotransfer.sweeps import case_tier
+    from cosmotransfer.sweeps import case_tier, pretrain_tier
     from cosmotransfer.transfer import CASES
 
     for scale in ("smoke", "book", "paper"):
@@ -137,3 +138,5 @@ def test_every_case_pretrains_in_the_tier_it_fine_tunes_in():
             assert t == suite_tier(c.suite, c.stat, scale, c.tier)
             if name in ("png_eq", "png_lc", "mnu_mpk", "mnu_pk_sim"):
                 assert t == "simulated", (name, scale)
+            if pretrain_tier(name, scale) != t:
+                assert {t, pretrain_tier(name, scale)} <= {"quijote", "emulated"}, (name, scale)

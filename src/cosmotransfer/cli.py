@@ -7,6 +7,10 @@
                                                 emulated tier vs the real Quijote LH → data/reference/
     cosmotransfer validate-engine {hmcode,quijote,corners,steps,physics} [--preset P] [--seeds N] [--n N] [--rows N] [--steps N] [--shard i/n]
                                                 the engine vs HMcode / the real Quijote LH → data/reference/
+    cosmotransfer convert-quijote [--quijote DIR]
+                                                the real Quijote summaries → data/quijote/ (+ manifests)
+    cosmotransfer sweep --pk P.npy [--mpk M.npy] --params T.txt --param-names … --targets … --out DIR
+                                                transfer vs scratch on your own suite
     cosmotransfer book [--scale S] [--out DIR]  execute the notebooks and build the book
 """
 from __future__ import annotations
@@ -83,6 +87,27 @@ def _cmd_validate_engine(args) -> int:
     return 0
 
 
+def _cmd_convert_quijote(args) -> int:
+    from .quijote import convert
+
+    for path in convert(Path(args.quijote) if args.quijote else None):
+        print(f"wrote {path}")
+    return 0
+
+
+def _cmd_sweep(args) -> int:
+    from .study import parse_list, run_study
+
+    out = run_study(
+        pk=args.pk, mpk=args.mpk, params=args.params, param_names=parse_list(args.param_names),
+        targets=parse_list(args.targets), stat=args.stat, pretrain=args.pretrain, pretrain_stat=args.pretrain_stat,
+        variants=parse_list(args.variants), budgets=parse_list(args.budgets, int), seeds=parse_list(args.seeds, int),
+        scale=args.scale, workers=args.workers, out=Path(args.out),
+    )
+    print(f"wrote {out / 'results.csv'}, {out / 'summary.json'}, {out / 'curves.png'}")
+    return 0
+
+
 def _cmd_book(args) -> int:
     from .book import build_book
 
@@ -131,6 +156,28 @@ def main(argv: list[str] | None = None) -> int:
     e.add_argument("--shard", default="0/1", help="i/n: make every n-th box only (no table)")
     e.add_argument("--device", default="cpu", help="cpu or cuda")
     e.set_defaults(func=_cmd_validate_engine)
+
+    c = sub.add_parser("convert-quijote", help="convert the real Quijote summaries into data/quijote/")
+    c.add_argument("--quijote", default=None, help="folder with the LH_* and nwLH_* files (default ../shared/quijote)")
+    c.set_defaults(func=_cmd_convert_quijote)
+
+    w = sub.add_parser("sweep", help="transfer vs scratch on your own suite: results.csv, summary.json, curves.png")
+    w.add_argument("--pk", required=True, help="(n, 79) P(k) [(Mpc/h)^3]: .npy, text table, or folder of Pk_*.txt")
+    w.add_argument("--mpk", default=None, help="(n, 79) marked P(k), same layout (needed for --stat mpk)")
+    w.add_argument("--params", required=True, help="parameter table, one row per simulation (text, # comments)")
+    w.add_argument("--param-names", required=True, help="its columns, e.g. Om,Ob,h,ns,s8,Mnu,w")
+    w.add_argument("--targets", required=True, help="what the network infers, e.g. Om,Ob,h,ns,s8,Mnu")
+    w.add_argument("--stat", default="pk", choices=["pk", "mpk"], help="the statistic to fine-tune on")
+    w.add_argument("--pretrain", default="quijote_lh", help="pre-training source: quijote_lh or emulated_bsq")
+    w.add_argument("--pretrain-stat", default=None, choices=["pk", "mpk"],
+                   help="statistic of the pre-training (default: --stat where the source has it, else pk)")
+    w.add_argument("--variants", default="scratch,dummy", help="from scratch,dummy,nodummy,frozen")
+    w.add_argument("--budgets", default="50,100,200", help="training-set sizes N")
+    w.add_argument("--seeds", default="0,1,2", help="training seeds (the band's members)")
+    w.add_argument("--scale", default=DEFAULT_SCALE, help=f"{', '.join(SCALES)}: networks and epochs (default {DEFAULT_SCALE})")
+    w.add_argument("--workers", type=int, default=None, help="training processes at once (default: the scale's)")
+    w.add_argument("--out", required=True, help="output folder")
+    w.set_defaults(func=_cmd_sweep)
 
     b = sub.add_parser("book", help="execute the notebooks with papermill and build the book")
     b.add_argument("--scale", default=DEFAULT_SCALE, help=f"{', '.join(SCALES)} (default {DEFAULT_SCALE})")

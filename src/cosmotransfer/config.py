@@ -126,6 +126,9 @@ N_KBINS = 79  # bins that survive the cut (checked against Quijote in the tests)
 MARK_R = 10.0  # Mpc/h, top-hat smoothing radius
 MARK_P = 2.0
 MARK_DELTA_S = 0.25
+#: Relative tolerance between a real Quijote ``k_bins.txt`` and the project's bin centres
+#: (the file prints six decimals).
+QUIJOTE_K_RTOL = 2e-4
 
 
 # --------------------------------------------------------------------------------------
@@ -197,6 +200,23 @@ VARIANTS: tuple[str, ...] = ("scratch", "dummy", "nodummy", "frozen")
 #: Spare (dummy) outputs of the pre-trained network: one per new parameter of the largest case
 #: (f(R): Mν and f_R0). They carry no loss, so their number does not change pre-training.
 N_DUMMY = 2
+#: Where a ΛCDM network can be pre-trained: name → (suite, tier). ``quijote_lh``: the real Quijote
+#: latin hypercube (2,000 N-body runs, 1,400 in the train pool); ``emulated_bsq``: the emulated
+#: Big Sobol Sequence (CAMB HMcode-2020 + one box's sample variance).
+PRETRAIN_SOURCES: dict[str, tuple[str, str]] = {
+    "quijote_lh": ("lh", "quijote"),
+    "emulated_bsq": ("bsq", "emulated"),
+}
+#: The negative-transfer verdict of a parameter: the geometric mean, over budgets N ≤ ``n_max``, of
+#: its median test MSE after transfer over its median MSE from scratch. Above ``worse``: negative
+#: transfer; below ``better``: a gain; in between: no clear difference (medians over a few seeds
+#: scatter by a few per cent).
+TRANSFER_VERDICT = {"n_max": 200, "worse": 1.05, "better": 0.95}
+#: Bootstrap of a savings factor over training seeds: draws, and the seed of the resampling.
+SAVINGS_BOOTSTRAP = {"draws": 2000, "seed": 0}
+#: When a stand-in tier (emulated, CPU-simulated) tells the same story as the real Quijote data: the
+#: same verdict, or savings factors on the same side of 1 within this factor of each other.
+STAND_IN_AGREEMENT = {"savings_factor": 2.0}
 #: Width of the bottleneck layer the frozen variant's pre-trained network ends in (the paper's 10).
 BOTTLENECK = 10
 
@@ -239,7 +259,10 @@ class Scale:
         return replace(self, **changes)
 
     def suite_size(self, suite: str, tier: str) -> int | None:
-        """Simulations of ``suite`` the scale reads from a ``tier`` file (``None``: the whole design)."""
+        """Simulations of ``suite`` the scale reads from a ``tier`` file (``None``: the whole design,
+        or for the real ``quijote`` tier the whole file, whatever the scale)."""
+        if tier == "quijote":
+            return None
         if tier == "simulated" and suite in self.n_simulated:
             return self.n_simulated[suite]
         return self.n_suite.get(suite)

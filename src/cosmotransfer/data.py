@@ -225,6 +225,8 @@ SIMULATED_ONLY_STATS = ("mpk",)
 SIMULATED_ONLY_SUITES = ("png_eq", "png_lc")
 #: Processes that generate a missing smoke-scale suite (CAMB is the cost; the machines have 2 cores).
 SMOKE_WORKERS = 2
+#: The tier of the real Quijote summaries (:mod:`cosmotransfer.quijote`): shipped, never generated.
+REAL_TIER = "quijote"
 #: Split seed of user-supplied suites (the shipped suites have their own, in ``suites.SUITES``).
 USER_SPLIT_SEED = 0
 
@@ -393,18 +395,21 @@ def subset_suite(data: SuiteData, n: int) -> SuiteData:
 
 
 def suite_tier(suite: str, stat: str, scale, tier: str | None = None) -> str:
-    """The tier that holds ``stat`` of ``suite`` at ``scale``: ``tier`` if given, else the scale's
-    own tier where it can make it, else ``"simulated"`` (marked P(k) and PNG need the
-    particle-mesh engine)."""
+    """The tier that holds ``stat`` of ``suite`` at ``scale``: ``tier`` if given (e.g. ``"quijote"``,
+    the real spectra, which have marked P(k) too), else the scale's own tier where it can make it,
+    else ``"simulated"`` (marked P(k) and PNG need the particle-mesh engine)."""
     sc = get_scale(scale)
+    if tier:
+        return tier
     if stat in SIMULATED_ONLY_STATS or suite in SIMULATED_ONLY_SUITES:
         return "simulated"
-    return tier or sc.tier
+    return sc.tier
 
 
 def suite_path(suite: str, tier: str, scale) -> Path:
-    """The file a notebook reads: shipped files under ``data/`` — the emulated tier's, and the
-    simulated tier's at the scale's ``suite_preset`` — or, for a preset that is not shipped, the cache.
+    """The file a notebook reads: shipped files under ``data/`` — the real Quijote tier's, the
+    emulated tier's, and the simulated tier's at the scale's ``suite_preset`` — or, for a preset
+    that is not shipped, the cache.
 
     The emulated tier does not depend on the preset and the first N rows of a suite file are what
     ``--n N`` makes, so at the smoke scale a shipped emulated file large enough is used as is.
@@ -412,6 +417,8 @@ def suite_path(suite: str, tier: str, scale) -> Path:
     sc = get_scale(scale)
     if tier == "simulated":
         return paths.preset_suite_file(suite, tier, sc.suite_preset)
+    if tier == REAL_TIER:
+        return paths.suite_file(suite, tier)
     shipped = paths.suite_file(suite, tier)
     if sc.name != "smoke":
         return shipped
@@ -424,6 +431,8 @@ def suite_path(suite: str, tier: str, scale) -> Path:
 def simulate_command(suite: str, tier: str, scale) -> str:
     """The command that makes the file :func:`load_suite` looks for."""
     sc = get_scale(scale)
+    if tier == REAL_TIER:
+        return "cosmotransfer convert-quijote"
     n = sc.suite_size(suite, tier) or get_suite(suite).n_used
     if tier == "simulated":
         device = " --device cuda" if sc.suite_preset == "paper" else " --workers 2"
@@ -448,16 +457,18 @@ def load_suite(suite: str, scale, stat: str = "pk", generate: bool | None = None
     s = get_suite(suite)
     tier = suite_tier(s.name, stat, sc, tier)
     path = suite_path(s.name, tier, sc)
-    n = n or sc.suite_size(s.name, tier) or s.n_used
+    have = read_manifest(path)["n"] if path.is_file() else 0
+    # the real tier holds what Quijote ran: its whole file at every scale
+    n = n or sc.suite_size(s.name, tier) or (have if tier == REAL_TIER else s.n_used)
     if generate is None:
         generate = sc.name == "smoke" and tier == "emulated"
-    have = read_manifest(path)["n"] if path.is_file() else 0
-    if have < n:
+    if have < n or not have:
         if not generate:
             shown = path.relative_to(paths.ROOT) if path.is_relative_to(paths.ROOT) else path
             what = f"is not at {shown}" if not have else f"at {shown} holds {have} simulations, not {n}"
+            how = "restore it with `git checkout -- data/quijote` or make it" if tier == REAL_TIER else "generate it"
             raise DataFileError(f"{'marked P(k) of ' if stat == 'mpk' else ''}suite {s.name!r} ({tier} tier) {what}; "
-                                f"generate it with `{simulate_command(s.name, tier, sc)}`")
+                                f"{how} with `{simulate_command(s.name, tier, sc)}`")
         from .simulate import simulate
 
         # a smaller file in the smoke cache is stale: replace it (two processes: CAMB is the cost)

@@ -1,4 +1,4 @@
-"""The five suite designs, their simulation seeds and their train/validation/test splits.
+"""The six suite designs, their simulation seeds and their train/validation/test splits.
 
 Each suite mirrors a Quijote suite (``../shared/PAPER.md``):
 
@@ -10,6 +10,7 @@ nwlh      nwLH                         2,000    + Ωb∈[0.03,0.07], Mν∈[0.01
 mg        Quijote-MG (Hu–Sawicki n=1)  2,048    + Ωb∈[0.03,0.07], Mν∈[0.01,1], f_R0 (Sobol; 2,000 used)
 png_eq    Quijote-PNG LH_EQ            1,000    Ωm, h, n_s, σ8, f_NL^equil; Ωb = 0.049 (LH)
 png_lc    Quijote-PNG LH_LC            1,000    f_NL^local only; ΛCDM at the fiducial (LH)
+lh        Quijote LH (ΛCDM)            2,000    Ωm, Ωb∈[0.03,0.07], h, n_s, σ8 (latin hypercube)
 ========  ===========================  =======  ===============================================
 
 Everything here is deterministic: the design seed, the simulation seeds (``seed_base + i``)
@@ -104,6 +105,13 @@ SUITES: dict[str, Suite] = {
             name="png_lc", title="local PNG at the fiducial ΛCDM", role="f_NL^local fine-tuning",
             n=1000, n_used=1000, sampler="lh", varied={"fNL_loc": (-300.0, 300.0)},
             targets=("fNL_loc",), design_seed=105, seed_base=5_000_000, split_seed=205,
+        ),
+        # the design of Quijote's ΛCDM latin hypercube (the real tier reads Quijote's own points,
+        # see cosmotransfer.quijote; this design lets the other tiers make its analogue)
+        Suite(
+            name="lh", title="ΛCDM latin hypercube", role="pre-training (the real Quijote LH)",
+            n=2000, n_used=2000, sampler="lh", varied=_lcdm(ob=(0.03, 0.07)),
+            targets=LCDM_PARAMS, design_seed=106, seed_base=6_000_000, split_seed=206,
         ),
     ]
 }

@@ -31,7 +31,8 @@ from tqdm import tqdm  # plain: tqdm.auto warns in notebooks without ipywidgets
 
 from . import __version__, paths
 from .config import VARIANTS, Scale, get_scale
-from .data import LearningSet, atomic_write, find_suite, learning_set, load_suite, stable_hash, suite_tier
+from .data import (REAL_TIER, DataFileError, LearningSet, SuiteData, atomic_write, find_suite, learning_set, load_suite, read_manifest,
+                   stable_hash, suite_path, suite_tier)
 from .simulate import git_commit
 from .train import default_device
 from .transfer import (PRETRAINED_KIND, Case, Pretrained, cached_run, get_case, pretrain, pretrain_config, run,
@@ -54,33 +55,56 @@ def set_threads(scale: Scale | str) -> None:
         torch.set_num_threads(sc.threads)
 
 
-def case_data(case: Case | str, scale: Scale | str) -> LearningSet:
-    """The fine-tuning learning set of a case at a scale."""
+def case_data(case: Case | str, scale: Scale | str, data: SuiteData | None = None) -> LearningSet:
+    """The fine-tuning learning set of a case at a scale (from ``data`` instead of the case's
+    suite file when given, e.g. a user's own nwLH)."""
     case = get_case(case)
-    data = load_suite(case.suite, scale, case.stat, tier=case_tier(case, scale))
+    if data is None:
+        data = load_suite(case.suite, scale, case.stat, tier=case_tier(case, scale))
     return learning_set(data, case.stat, targets=case.targets)
 
 
 def pretrain_data(case: Case | str, scale: Scale | str, n_pretrain: int | None = None) -> LearningSet:
     """The ΛCDM pre-training set of a case: the first ``n_pretrain`` (default: the largest of
-    :func:`pretrain_sizes`) simulations of its pre-training suite."""
+    :func:`pretrain_sizes`) simulations of its pre-training suite, statistic and tier."""
     case, sc = get_case(case), get_scale(scale)
     n = n_pretrain or max(pretrain_sizes(case, sc))
-    return learning_set(load_suite(case.pretrain_suite, sc, case.stat, n=n, tier=case_tier(case, sc)), case.stat)
+    data = load_suite(case.pretrain_suite, sc, case.source_stat, n=n, tier=pretrain_tier(case, sc))
+    return learning_set(data, case.source_stat)
 
 
 def case_tier(case: Case | str, scale: Scale | str) -> str:
-    """The tier a case reads, for its pre-training suite too: that of its fine-tuning suite (a
-    PNG suite exists only in the simulated tier, so its ΛCDM network is pre-trained there)."""
+    """The tier a case's fine-tuning suite is read from."""
     case = get_case(case)
     return suite_tier(case.suite, case.stat, scale, case.tier)
 
 
+def pretrain_tier(case: Case | str, scale: Scale | str) -> str:
+    """The tier of a case's pre-training suite: its own if the case names one, else that of the
+    fine-tuning suite (a PNG suite exists only in the simulated tier, so its ΛCDM network is
+    pre-trained there)."""
+    case = get_case(case)
+    return case.pretrain_tier or case_tier(case, scale)
+
+
 def pretrain_sizes(case: Case | str, scale: Scale | str) -> tuple[int, ...]:
     """The scale's pre-training sizes that the case's pre-training suite file holds (see
-    :meth:`~cosmotransfer.config.Scale.pretrain_sizes`)."""
+    :meth:`~cosmotransfer.config.Scale.pretrain_sizes`); for the real tier, its whole file."""
     case, sc = get_case(case), get_scale(scale)
-    return sc.pretrain_sizes(case_tier(case, sc), case.pretrain_suite)
+    tier = pretrain_tier(case, sc)
+    if tier == REAL_TIER:
+        return (int(read_manifest(suite_path(case.pretrain_suite, tier, sc))["n"]),)
+    return sc.pretrain_sizes(tier, case.pretrain_suite)
+
+
+def budget_grid(case: Case | str, scale: Scale | str, n_pool: int, budgets: tuple[int, ...] | None = None) -> tuple[int, ...]:
+    """The budgets a sweep trains at: the grid (default: the scale's) up to the train pool, and the
+    whole pool for a case with ``include_pool`` (the real nwLH: 700)."""
+    case, sc = get_case(case), get_scale(scale)
+    grid = [n for n in (budgets or sc.budgets) if n <= n_pool]
+    if case.include_pool and n_pool not in grid and budgets is None:
+        grid.append(n_pool)
+    return tuple(sorted(grid))
 
 
 def pretrained(case: Case | str, scale: Scale | str, kind: str = "main", n_pretrain: int | None = None,
@@ -115,7 +139,8 @@ def _rows(case: str, variant: str, n_pre: int, result: dict, member: int) -> lis
 
 def sweep(case: Case | str, scale: Scale | str, variants: tuple[str, ...] = VARIANTS,
           n_pretrain: tuple[int, ...] | None = None, budgets: tuple[int, ...] | None = None,
-          seed: int = 0, device: str | None = None, workers: int | None = None, progress: bool = True) -> Sweep:
+          seed: int = 0, device: str | None = None, workers: int | None = None, progress: bool = True,
+          data: SuiteData | None = None) -> Sweep:
     """Test MSE vs N for each variant of a case (and each pre-training size in ``n_pretrain``).
 
     Defaults come from the scale: its budgets (those that fit the case's train pool) and largest
@@ -123,15 +148,16 @@ def sweep(case: Case | str, scale: Scale | str, variants: tuple[str, ...] = VARI
     training seeds ``seed + s`` for ``s`` in the scale's seeds (or, with Optuna trials, the top
     trials of searches seeded with ``seed``). Every run is cached, so sweeps sharing runs are cheap.
     ``workers`` > 1 trains that many runs at once in separate processes (default: the scale's);
-    each run is seeded on its own, so the results do not depend on it.
+    each run is seeded on its own, so the results do not depend on it. ``data`` replaces the case's
+    fine-tuning suite (a user's own files, same statistic and targets).
     """
     case, sc = get_case(case), get_scale(scale)
     t0 = time.perf_counter()
     device = device or default_device()
     set_threads(sc)
-    ls = case_data(case, sc)
+    ls = case_data(case, sc, data)
     n_pretrain = tuple(n_pretrain or (max(pretrain_sizes(case, sc)),))
-    budgets = tuple(n for n in (budgets or sc.budgets) if n <= ls.n_pool)
+    budgets = budget_grid(case, sc, ls.n_pool, budgets)
     seeds = tuple(seed + s for s in sc.seeds)
     kinds = sorted({PRETRAINED_KIND[v] for v in variants if v != "scratch"})
     pre = {(n, k): pretrained(case, sc, k, n, seed=seed, device=device) for n in n_pretrain for k in kinds}
@@ -161,7 +187,10 @@ def sweep(case: Case | str, scale: Scale | str, variants: tuple[str, ...] = VARI
             rows += _rows(case.name, v, n_pre, res, member)
     table = pd.DataFrame(rows)
     provenance = {
-        "case": case.name, "suite": case.suite, "stat": case.stat, "scale": sc.name, "variants": list(variants),
+        "case": case.name, "suite": case.suite, "stat": case.stat, "tier": case_tier(case, sc),
+        "pretrain_suite": case.pretrain_suite, "pretrain_stat": case.source_stat,
+        "pretrain_tier": pretrain_tier(case, sc), "targets": list(case.targets), "scale": sc.name,
+        "variants": list(variants),
         "n_pretrain": list(n_pretrain), "budgets": list(budgets), "members": list(seeds),
         "band": "Optuna top trials" if sc.optuna_trials else "training seeds", "optuna_trials": sc.optuna_trials,
         "data_key": ls.key, "n_suite": len(ls), "pretrained": {f"{k}@{n}": p.key for (n, k), p in pre.items()},
@@ -256,7 +285,7 @@ class Savings:
         return f"{self.bound}{self.factor:.1f}×"
 
 
-def _scratch_n_at(ns: np.ndarray, ms: np.ndarray, m: float) -> tuple[float, str]:
+def scratch_n_at(ns: np.ndarray, ms: np.ndarray, m: float) -> tuple[float, str]:
     """N at which the (monotone-made) scratch curve ``ms(ns)`` reaches MSE ``m``, log–log interpolated."""
     ms = np.minimum.accumulate(ms)  # a larger budget is never worse than a smaller one's best
     if m < ms[-1]:
@@ -284,7 +313,7 @@ def savings_factor(curve: pd.DataFrame, variant: str, n: int, baseline: str = "s
     if tr.empty or base.empty:
         raise KeyError(f"no total-MSE curve for {variant!r} at N={n} and {baseline!r} in this table")
     m = float(tr["median"].iloc[0])
-    n_s, bound = _scratch_n_at(base.N.to_numpy(float), base["median"].to_numpy(float), m)
+    n_s, bound = scratch_n_at(base.N.to_numpy(float), base["median"].to_numpy(float), m)
     at_n = base[base.N == n]["median"]
     return Savings(variant, int(n), m, n_s, n_s / n, bound, float(at_n.iloc[0]) if len(at_n) else float("nan"))
 
@@ -327,8 +356,13 @@ def case_missing(case: Case | str, scale: Scale | str) -> str:
     """"" when a case's fine-tuning and pre-training suites are both at hand at ``scale``;
     otherwise the message naming what is missing and the command that makes it."""
     case, sc = get_case(case), get_scale(scale)
-    for suite, n in ((case.suite, None), (case.pretrain_suite, max(pretrain_sizes(case, sc)))):
-        data, message = find_suite(suite, sc, case.stat, n=n, tier=case_tier(case, sc))
+    try:
+        n_pre = max(pretrain_sizes(case, sc))
+    except DataFileError as e:  # the real tier's manifest is missing
+        return str(e)
+    for suite, stat, n, tier in ((case.suite, case.stat, None, case_tier(case, sc)),
+                                 (case.pretrain_suite, case.source_stat, n_pre, pretrain_tier(case, sc))):
+        data, message = find_suite(suite, sc, stat, n=n, tier=tier)
         if data is None:
             return message
     return ""

@@ -31,8 +31,9 @@ import torch
 from torch import nn
 
 from . import __version__, paths
-from .config import BOTTLENECK, N_DUMMY, VARIANTS, ConfigError, Scale, TrainConfig, get_scale, lookup
-from .data import LearningSet, atomic_write, stable_hash
+from .config import (BOTTLENECK, LCDM_PARAMS, N_DUMMY, PRETRAIN_SOURCES, VARIANTS, ConfigError, Scale, TrainConfig,
+                     get_scale, lookup)
+from .data import REAL_TIER, LearningSet, atomic_write, stable_hash
 from .models import MLP, FrozenBodyHead
 from .suites import get_suite
 from .train import default_device, fit, mse_per_param, predict
@@ -43,9 +44,13 @@ from .train import default_device, fit, mse_per_param, predict
 # --------------------------------------------------------------------------------------
 @dataclass(frozen=True)
 class Case:
-    """One fine-tuning problem: ``suite`` (beyond ΛCDM) seen through ``stat``, pre-trained on
-    ``pretrain_suite``; both read from ``tier`` (``None``: the scale's, see
-    :func:`cosmotransfer.data.suite_tier`)."""
+    """One fine-tuning problem: ``suite`` (beyond ΛCDM) seen through ``stat``, read from ``tier``
+    (``None``: the scale's, see :func:`cosmotransfer.data.suite_tier`), fine-tuned from a network
+    pre-trained on ``pretrain_suite``'s ``pretrain_stat`` (``None``: ``stat``) in ``pretrain_tier``
+    (``None``: ``tier``). Different statistics are each standardised with their own suite's
+    statistics (the paper's P(k) → marked P(k) protocol). ``target_names`` default to the suite's
+    targets; ``include_pool`` adds the whole train pool to the budget grid (the real nwLH's 700).
+    """
 
     name: str
     title: str
@@ -53,14 +58,31 @@ class Case:
     stat: str
     pretrain_suite: str = "bsq"
     tier: str | None = None
+    pretrain_tier: str | None = None
+    pretrain_stat: str | None = None
+    target_names: tuple[str, ...] | None = None
+    include_pool: bool = False
 
     @property
     def targets(self) -> tuple[str, ...]:
-        return get_suite(self.suite).targets
+        return self.target_names or get_suite(self.suite).targets
 
     @property
     def new_params(self) -> tuple[str, ...]:
-        return get_suite(self.suite).new_params
+        return tuple(t for t in self.targets if t not in LCDM_PARAMS)
+
+    @property
+    def source_stat(self) -> str:
+        """The statistic the ΛCDM network is pre-trained on."""
+        return self.pretrain_stat or self.stat
+
+
+def real_case(name: str, title: str, stat: str, source: str, pretrain_stat: str | None = None,
+              suite: str = "nwlh", **kw) -> Case:
+    """A case fine-tuned on a real Quijote suite, pre-trained on one of ``config.PRETRAIN_SOURCES``."""
+    pre_suite, pre_tier = lookup(PRETRAIN_SOURCES, source, "pre-training source")
+    return Case(name, title, suite, stat, pretrain_suite=pre_suite, tier=REAL_TIER, pretrain_tier=pre_tier,
+                pretrain_stat=pretrain_stat, include_pool=True, **kw)
 
 
 CASES: dict[str, Case] = {
@@ -74,6 +96,15 @@ CASES: dict[str, Case] = {
         Case("fr_pk", "f(R) + massive neutrinos, P(k)", "mg", "pk"),
         Case("png_eq", "equilateral PNG, P(k)", "png_eq", "pk"),
         Case("png_lc", "local PNG (ΛCDM fixed), P(k)", "png_lc", "pk"),
+        # the real Quijote nwLH, pre-trained on the real ΛCDM latin hypercube or the emulated BSQ
+        real_case("mnu_pk_q", "real nwLH, P(k); pre-trained on the real LH", "pk", "quijote_lh"),
+        real_case("mnu_pk_q_emu", "real nwLH, P(k); pre-trained on the emulated BSQ", "pk", "emulated_bsq"),
+        real_case("mnu_mpk_q", "real nwLH, marked P(k); pre-trained on the real LH's marked P(k)", "mpk",
+                  "quijote_lh"),
+        real_case("mnu_p2mpk_q", "real nwLH, marked P(k); pre-trained on the real LH's P(k)", "mpk", "quijote_lh",
+                  pretrain_stat="pk"),
+        real_case("mnu_p2mpk_q_emu", "real nwLH, marked P(k); pre-trained on the emulated BSQ's P(k)", "mpk",
+                  "emulated_bsq", pretrain_stat="pk"),
     ]
 }
 

@@ -240,3 +240,32 @@ def variants_by_case(curves: dict[str, pd.DataFrame], titles: dict[str, str] | N
     axes[0, 0].legend(fontsize=7)
     fig.tight_layout()
     return fig
+
+
+def transfers_vs_budget(curves: dict[str, pd.DataFrame], params: tuple[str, ...] = ("total", "s8", "Mnu"),
+                        variant: str = "dummy", title: str = "") -> plt.Figure:
+    """Several transfer set-ups of one fine-tuning suite against one scratch baseline: test MSE vs N
+    (median and 16–84 % band), one panel per parameter (``"total"``: the sum over the targets).
+
+    ``curves``: label (e.g. "pre-trained on the real LH") → that set-up's curve table; each holds
+    ``variant`` (at its largest pre-training size) and the same ``scratch`` rows, drawn once from the first.
+    """
+    first = next(iter(curves.values()))
+    n_targets = len(set(first.param) - {"total"})
+    fig, axes = plt.subplots(1, len(params), figsize=(3.4 * len(params), 3.0), squeeze=False)
+    for ax, p in zip(axes[0], params):
+        _band(ax, first[(first.variant == "scratch") & (first.param == p)], VARIANT_STYLE["scratch"])
+        for i, (lab, c) in enumerate(curves.items()):
+            n_pre = c[c.variant == variant].n_pretrain.max()
+            style = {**VARIANT_STYLE[variant], "color": f"C{i}"}
+            _band(ax, c[(c.variant == variant) & (c.param == p) & (c.n_pretrain == n_pre)], style, lab)
+        ax.axhline(PRIOR_MSE * (n_targets if p == "total" else 1), color="0.6", ls=":", lw=1)
+        _budget_axis(ax, sorted(first.N.unique()))
+        ax.set_title(f"total ({n_targets} parameters)" if p == "total" else label(p), fontsize=9)
+        ax.set_xlabel("N (training simulations)", fontsize=8)
+    axes[0, 0].set_ylabel("test MSE (scaled)")
+    axes[0, 0].legend(fontsize=7)
+    if title:
+        fig.suptitle(title, fontsize=10)
+    fig.tight_layout()
+    return fig

@@ -1,0 +1,168 @@
+"""What a chapter quotes from its sweeps: savings factors with bootstrap bands, the
+negative-transfer verdict per parameter, and the table that sets a stand-in tier's conclusions
+beside the real Quijote ones.
+
+Everything here reads the tidy tables and curves of :mod:`cosmotransfer.sweeps` and returns small
+objects whose ``str`` is what the book glues; the rules and their thresholds live in
+:mod:`cosmotransfer.config` (``TRANSFER_VERDICT``, ``SAVINGS_BOOTSTRAP``, ``STAND_IN_AGREEMENT``).
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+
+from .config import SAVINGS_BOOTSTRAP, STAND_IN_AGREEMENT, TRANSFER_VERDICT
+from .sweeps import BAND, Savings, curves, mse_ratio, savings_factor, scratch_n_at, totals
+
+
+@dataclass(frozen=True)
+class SavingsInterval:
+    """A savings factor with its bootstrap band: ``point`` from the medians over seeds; ``lo``,
+    ``hi`` the ``BAND`` quantiles of the factor over resamplings of the seeds (each budget's members
+    drawn with replacement, scratch and transfer independently)."""
+
+    point: Savings
+    lo: float
+    hi: float
+    draws: int
+
+    @property
+    def factor(self) -> float:
+        return self.point.factor
+
+    def __str__(self) -> str:
+        return f"{self.point} (band {self.lo:.1f}–{self.hi:.1f}×)"
+
+
+def savings_interval(table: pd.DataFrame, variant: str, n: int, baseline: str = "scratch",
+                     n_pretrain: int | None = None) -> SavingsInterval:
+    """:func:`savings_factor` of one case's tidy sweep table, with a bootstrap band over seeds
+    (``config.SAVINGS_BOOTSTRAP``). A resampled factor that is a bound (scratch never reaches the
+    transfer MSE on the grid) enters at the bound, so the band is conservative there."""
+    tot = totals(table)
+    if n_pretrain is None:
+        n_pretrain = tot[tot.variant == variant].n_pretrain.max()
+    point = savings_factor(curves(table), variant, n, baseline=baseline, n_pretrain=n_pretrain)
+    base = tot[tot.variant == baseline]
+    ns = np.array(sorted(base.N.unique()), dtype=float)
+    members = [base[base.N == k].mse.to_numpy() for k in ns]
+    mine = tot[(tot.variant == variant) & (tot.n_pretrain == n_pretrain) & (tot.N == n)].mse.to_numpy()
+    rng = np.random.default_rng(SAVINGS_BOOTSTRAP["seed"])
+    draws = SAVINGS_BOOTSTRAP["draws"]
+
+    def resampled_medians(x: np.ndarray) -> np.ndarray:  # (draws,)
+        return np.median(x[rng.integers(0, len(x), (draws, len(x)))], axis=1)
+
+    base_med = np.stack([resampled_medians(x) for x in members], axis=1)  # (draws, n_budgets)
+    mine_med = resampled_medians(mine)
+    factors = np.array([scratch_n_at(ns, b, m)[0] / n for b, m in zip(base_med, mine_med)])
+    lo, hi = np.quantile(factors, BAND)
+    return SavingsInterval(point, float(lo), float(hi), draws)
+
+
+@dataclass(frozen=True)
+class TransferVerdict:
+    """Whether transfer helps or hurts one parameter at small budgets (``config.TRANSFER_VERDICT``).
+
+    ``ratios``: median MSE after transfer / from scratch per budget N ≤ ``n_max``; ``gmean``:
+    their geometric mean; ``verdict``: "negative transfer", "gain" or "no clear difference".
+    """
+
+    param: str
+    ratios: pd.Series
+    gmean: float
+    verdict: str
+
+    def __str__(self) -> str:
+        lo, hi = self.ratios.min(), self.ratios.max()
+        return f"{self.verdict} (ratio {self.gmean:.2f}; {lo:.2f}–{hi:.2f} over N ≤ {int(self.ratios.index.max())})"
+
+
+def transfer_verdict(curve: pd.DataFrame, param: str, variant: str = "dummy") -> TransferVerdict:
+    """The negative-transfer verdict of ``param`` for ``variant`` against scratch in one case."""
+    r = mse_ratio(curve, variant, param)
+    r = r[r.index <= TRANSFER_VERDICT["n_max"]]
+    if r.empty:
+        raise KeyError(f"no budgets ≤ {TRANSFER_VERDICT['n_max']} for {variant!r} and {param!r}")
+    g = float(np.exp(np.log(r).mean()))
+    verdict = ("negative transfer" if g > TRANSFER_VERDICT["worse"] else
+               "gain" if g < TRANSFER_VERDICT["better"] else "no clear difference")
+    return TransferVerdict(param, r, g, verdict)
+
+
+@dataclass(frozen=True)
+class SourceComparison:
+    """Two pre-training sources for the same fine-tuning: ``ratios`` = median MSE from one over the
+    other's per budget N ≤ ``TRANSFER_VERDICT["n_max"]``, their geometric mean ``gmean``, and
+    ``verdict`` "better" / "worse" / "as good" (the verdict thresholds)."""
+
+    ratios: pd.Series
+    gmean: float
+    verdict: str
+
+    def __str__(self) -> str:
+        return (f"{self.gmean:.2f} ({self.verdict}; {self.ratios.min():.2f}–{self.ratios.max():.2f} "
+                f"over N ≤ {int(self.ratios.index.max())})")
+
+
+def source_ratio(curve: pd.DataFrame, reference: pd.DataFrame, variant: str = "dummy",
+                 param: str = "total") -> SourceComparison:
+    """``variant``'s median ``param`` MSE in ``curve`` over that in ``reference`` (two cases that
+    differ only in the pre-training source), per budget, with the verdict on the geometric mean."""
+    def med(c):
+        c = c[(c.variant == variant) & (c.param == param)]
+        return c[c.n_pretrain == c.n_pretrain.max()].set_index("N")["median"]
+
+    r = (med(curve) / med(reference)).dropna()
+    r = r[r.index <= TRANSFER_VERDICT["n_max"]]
+    if r.empty:
+        raise KeyError(f"no common budgets ≤ {TRANSFER_VERDICT['n_max']} for {variant!r} and {param!r}")
+    g = float(np.exp(np.log(r).mean()))
+    verdict = "worse" if g > TRANSFER_VERDICT["worse"] else "better" if g < TRANSFER_VERDICT["better"] else "as good"
+    return SourceComparison(r, g, verdict)
+
+
+# --------------------------------------------------------------------------------------
+# Stand-in tiers against the real data
+# --------------------------------------------------------------------------------------
+@dataclass(frozen=True)
+class Conclusion:
+    """One conclusion a chapter draws, measured on several tiers.
+
+    ``kind``: ``"savings"`` (values are :class:`SavingsInterval`) or ``"verdict"``
+    (:class:`TransferVerdict`); ``values``: tier label → value or ``None`` where the tier lacks the case.
+    """
+
+    text: str
+    kind: str
+    values: dict
+
+
+def agrees(kind: str, real, other) -> bool:
+    """Whether a stand-in tier's value tells the same story as the real one: the same verdict, or a
+    savings factor within ``STAND_IN_AGREEMENT["savings_factor"]`` times the real one (both sides
+    of 1 alike)."""
+    if kind == "verdict":
+        return real.verdict == other.verdict
+    a, b = real.factor, other.factor
+    same_side = (a > 1) == (b > 1)
+    return same_side and max(a, b) / min(a, b) <= STAND_IN_AGREEMENT["savings_factor"]
+
+
+def comparison_table(conclusions: list[Conclusion], real: str) -> pd.DataFrame:
+    """Rows: conclusions; columns: each tier's value as text, and for every other tier whether it
+    agrees with the ``real`` one ("agrees" / "differs" / "—" where either is missing)."""
+    rows = []
+    for c in conclusions:
+        row = {"conclusion": c.text}
+        for tier, v in c.values.items():
+            row[tier] = "—" if v is None else str(v)
+        for tier, v in c.values.items():
+            if tier != real:
+                ref = c.values.get(real)
+                row[f"{tier} vs {real}"] = ("—" if v is None or ref is None else
+                                            "agrees" if agrees(c.kind, ref, v) else "differs")
+        rows.append(row)
+    return pd.DataFrame(rows).set_index("conclusion")
