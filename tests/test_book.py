@@ -113,3 +113,12 @@ def test_equations_are_typeset_offline(book, tmp_path):
     body = re.sub(r"<(script|style)\b.*?</\1>", "", out, flags=re.S)
     text = re.sub(r"<[^>]+>", "", body)
     assert "\\(" not in text and "$$" not in text, "raw TeX left in the rendered data page"
+
+
+@pytest.mark.parametrize("name", chapters())
+def test_parameters_shown_once_with_the_values_that_ran(book, name):
+    html = (book / "_build" / "html" / "book" / f"{name}.html").read_text()
+    text = re.sub(r"<[^>]+>", "", html)
+    assert len(re.findall(r"^\s*SCALE\s*=", text, flags=re.M)) == 1, "the parameters cell is shown twice (or not at all)"
+    scale = json.loads((book / "book" / f"{name}.ipynb").read_text())["metadata"]["papermill"]["parameters"]["SCALE"]
+    assert re.search(rf"SCALE\s*=\s*(&#39;|'){scale}(&#39;|')", text), f"the page does not show SCALE = {scale!r}"

@@ -73,8 +73,26 @@ def execute_notebook(name: str, dest: Path, parameters: dict) -> float:
         jupytext.write(nb, src)
         papermill.execute_notebook(str(src), str(out), parameters=parameters, kernel_name="python3",
                                    cwd=str(paths.ROOT), progress_bar=False)
+        show_parameters_once(out, parameters)
         shutil.move(out, dest / f"{name}.ipynb")
     return time.perf_counter() - t0
+
+
+def show_parameters_once(path: Path, parameters: dict) -> None:
+    """The rendered chapter shows its parameters once, with the values it ran with: the
+    ``parameters`` cell's assignments take the injected values, and papermill's injected cell is
+    tagged ``remove-cell`` (Jupyter Book drops it from the page; the notebook keeps it)."""
+    import nbformat
+
+    nb = nbformat.read(path, as_version=4)
+    for cell in nb.cells:
+        tags = cell.metadata.setdefault("tags", [])
+        if "injected-parameters" in tags and "remove-cell" not in tags:
+            tags.append("remove-cell")
+        elif "parameters" in tags:
+            for key, value in parameters.items():
+                cell.source = re.sub(rf"^{re.escape(key)}\s*=.*$", f"{key} = {value!r}", cell.source, flags=re.M)
+    nbformat.write(nb, path)
 
 
 def build_book(scale: str = "book", out: Path | None = None, notebooks: list[str] | None = None,

@@ -158,12 +158,21 @@ def mse_vs_budget(curve: pd.DataFrame, variants: tuple[str, ...] | None = None, 
     for ax, p in zip(axes.flat, panels):
         for v in variants:
             _band(ax, c[(c.variant == v) & (c.param == p)], VARIANT_STYLE[v])
-        ax.axhline(PRIOR_MSE * (len(params) if p == "total" else 1), color="0.6", ls=":", lw=1)
-        _budget_axis(ax, budgets)
-        ax.set_title(label(p) if p != "total" else f"total ({len(params)} parameters)", fontsize=9)
-        ax.set_xlabel("N (training simulations)", fontsize=8)
+        _mse_panel(ax, p, len(params), budgets)
     for ax in axes.flat[len(panels):]:
         ax.set_visible(False)
+    return _finish_mse_figure(fig, axes, title)
+
+
+def _mse_panel(ax, param: str, n_params: int, budgets) -> None:
+    """Prior-mean line (×``n_params`` for the total), budget axes and title of one MSE-vs-N panel."""
+    ax.axhline(PRIOR_MSE * (n_params if param == "total" else 1), color="0.6", ls=":", lw=1)
+    _budget_axis(ax, budgets)
+    ax.set_title(label(param) if param != "total" else f"total ({n_params} parameters)", fontsize=9)
+    ax.set_xlabel("N (training simulations)", fontsize=8)
+
+
+def _finish_mse_figure(fig, axes, title: str) -> plt.Figure:
     axes[0, 0].set_ylabel("test MSE (scaled)")
     axes[0, 0].legend(fontsize=7)
     if title:
@@ -259,13 +268,5 @@ def transfers_vs_budget(curves: dict[str, pd.DataFrame], params: tuple[str, ...]
             n_pre = c[c.variant == variant].n_pretrain.max()
             style = {**VARIANT_STYLE[variant], "color": f"C{i}"}
             _band(ax, c[(c.variant == variant) & (c.param == p) & (c.n_pretrain == n_pre)], style, lab)
-        ax.axhline(PRIOR_MSE * (n_targets if p == "total" else 1), color="0.6", ls=":", lw=1)
-        _budget_axis(ax, sorted(first.N.unique()))
-        ax.set_title(f"total ({n_targets} parameters)" if p == "total" else label(p), fontsize=9)
-        ax.set_xlabel("N (training simulations)", fontsize=8)
-    axes[0, 0].set_ylabel("test MSE (scaled)")
-    axes[0, 0].legend(fontsize=7)
-    if title:
-        fig.suptitle(title, fontsize=10)
-    fig.tight_layout()
-    return fig
+        _mse_panel(ax, p, n_targets, sorted(first.N.unique()))
+    return _finish_mse_figure(fig, axes, title)
