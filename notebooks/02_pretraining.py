@@ -19,6 +19,11 @@
 # (`bsq`), shows how well it infers each parameter, and asks how many ΛCDM simulations the
 # pre-training needs before fine-tuning on massive neutrinos benefits from it.
 #
+# **Data tier: emulated.** The real BSQ (32,768 N-body runs) is not at hand, so this network is
+# trained on the emulated BSQ (CAMB HMcode-2020 + one 1 Gpc/$h$ box's sample variance, 79 bins).
+# Its real-data counterpart, a network pre-trained on the 2,000 runs of the real Quijote latin
+# hypercube, is built and compared with it in {doc}`03_neutrinos`.
+#
 # 1. The learning set: inputs, targets, split
 # 2. The pre-trained network: per-parameter test MSE and predictions
 # 3. Does pre-training size matter? A small and a large ΛCDM pre-training set

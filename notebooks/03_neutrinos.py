@@ -162,13 +162,14 @@ glue("n_b", N_QUOTED[1], display=False)
 for tag, case in (("lh", "mnu_pk_q"), ("bsq", "mnu_pk_q_emu")):
     for n in N_QUOTED:
         s = results.savings_interval(sw[case].table, "dummy", n)
-        glue(f"pk_{tag}_savings_{n}", str(s), display=False)
+        glue(f"pk_{tag}_savings_{n}", results.savings_text(sw[case].table, "dummy", n, ft.targets), display=False)
         glue(f"pk_{tag}_mse_{n}", f"{s.point.mse:.4f}", display=False)
     glue(f"pk_{tag}_pretrain_mse", f"{next(iter(sw[case].provenance['pretrained_test_mse'].values())):.4f}",
          display=False)
 for n in N_QUOTED:
     s = results.savings_interval(sw["mnu_pk_q"].table, "nodummy", n)
-    glue(f"pk_nodummy_savings_{n}", str(s), display=False)
+    glue(f"pk_nodummy_savings_{n}", results.savings_text(sw["mnu_pk_q"].table, "nodummy", n, ft.targets),
+         display=False)
     glue(f"pk_scratch_mse_{n}", f"{s.point.baseline_mse:.4f}", display=False)
 pd.DataFrame({lab: sweeps.savings_table(curve[c])["dummy"] for lab, c in PK.items()}
              | {"no dummy, real LH": sweeps.savings_table(curve["mnu_pk_q"])["nodummy"]})
@@ -209,7 +210,7 @@ plt.show()
 # %%
 for tag, case in (("mm", "mnu_mpk_q"), ("pm", "mnu_p2mpk_q"), ("pmemu", "mnu_p2mpk_q_emu")):
     for n in N_QUOTED:
-        glue(f"{tag}_savings_{n}", str(results.savings_interval(sw[case].table, "dummy", n)), display=False)
+        glue(f"{tag}_savings_{n}", results.savings_text(sw[case].table, "dummy", n, ft.targets), display=False)
     for p in ("total", "s8", "Mnu"):
         glue(f"{tag}_verdict_{p}", str(results.transfer_verdict(curve[case], p)), display=False)
 for p in ("total", "s8", "Mnu"):

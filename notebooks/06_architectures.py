@@ -15,7 +15,8 @@
 #
 # ## Overview
 # The earlier chapters used one transfer recipe, dummy nodes. The paper compared four, and this
-# chapter runs all of them on every case whose suites are at hand:
+# chapter runs all of them on the cases of `config.RANKING_CASES` whose suites are at hand — the
+# stand-in tiers' cases and the real Quijote nwLH with P(k) and with the marked P(k):
 #
 # | variant | pre-trained network | what is fine-tuned |
 # | --- | --- | --- |
@@ -49,9 +50,9 @@ from IPython.display import display
 from myst_nb import glue
 
 from cosmotransfer import sweeps
-from cosmotransfer.config import VARIANTS, get_scale
+from cosmotransfer.config import RANKING_CASES, VARIANTS, get_scale
 from cosmotransfer.figures.learning import VARIANT_STYLE, skipped, variants_by_case
-from cosmotransfer.transfer import CASES
+from cosmotransfer.transfer import get_case
 
 scale = get_scale(SCALE)
 sweeps.set_threads(scale)
@@ -66,7 +67,8 @@ sweeps.set_threads(scale)
 
 # %%
 curves, titles = {}, {}
-for name, case in CASES.items():
+for name in RANKING_CASES:
+    case = get_case(name)
     missing = sweeps.case_missing(name, scale)
     if missing:
         display(skipped(missing, f"Skipped: {case.title}"))

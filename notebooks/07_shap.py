@@ -38,8 +38,9 @@
 # %% tags=["parameters"]
 SCALE = "book"
 SEED = 0
-K_SMALL = 0.2  # h/Mpc: bins at and above this k count as "small scales"
-FLIP_THRESHOLD = 0.1  # a sign flip counts only where both curves exceed this fraction of their max
+K_SMALL = None  # h/Mpc: bins at and above this k count as "small scales" (None: config.SHAP_K_SMALL)
+FLIP_THRESHOLD = None  # a sign flip counts only where both curves exceed this fraction of their max
+# (None: config.SHAP_FLIP_THRESHOLD)
 
 # %% [markdown]
 # ## Imports
@@ -49,7 +50,7 @@ import matplotlib.pyplot as plt
 from IPython.display import display
 from myst_nb import glue
 
-from cosmotransfer.config import ConfigError, get_scale
+from cosmotransfer.config import SHAP_FLIP_THRESHOLD, SHAP_K_SMALL, ConfigError, get_scale
 from cosmotransfer.data import DataFileError
 from cosmotransfer.explain import (
     benchmark_case, engine_response, explain_case, reassignment_table, reassignment_verdict, shap_settings,
@@ -58,6 +59,8 @@ from cosmotransfer.figures.shap import admonition, benchmark_table, case_heatmap
 from cosmotransfer.sweeps import set_threads
 
 scale = get_scale(SCALE)
+K_SMALL = SHAP_K_SMALL if K_SMALL is None else K_SMALL
+FLIP_THRESHOLD = SHAP_FLIP_THRESHOLD if FLIP_THRESHOLD is None else FLIP_THRESHOLD
 settings = shap_settings(scale.name)
 set_threads(scale)
 glue("method", settings.method, display=False)

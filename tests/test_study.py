@@ -9,7 +9,7 @@ import pytest
 from cosmotransfer import quijote, results
 from cosmotransfer.cli import main
 from cosmotransfer.data import read_suite
-from cosmotransfer.sweeps import curves
+from cosmotransfer.sweeps import curves, format_factor
 
 NAMES = "Om,Ob,h,ns,s8,Mnu,w"
 TARGETS = "Om,Ob,h,ns,s8,Mnu"
@@ -118,7 +118,7 @@ def test_savings_band_contains_the_point_and_shrinks_with_less_scatter():
     tight = results.savings_interval(table_of(lambda n: 1 / n, lambda n: 0.5 / n, scatter=0.01), "dummy", 100)
     assert tight.hi - tight.lo < wide.hi - wide.lo
     assert tight.factor == pytest.approx(wide.factor)
-    assert str(wide).startswith(f"{wide.factor:.1f}× (band ")
+    assert str(wide).startswith(f"{format_factor(wide.factor)}× (band ")
 
 
 @pytest.mark.parametrize("factor, verdict", [(1.2, "negative transfer"), (0.8, "gain"), (1.02, "no clear difference")])

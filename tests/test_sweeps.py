@@ -50,7 +50,7 @@ def test_savings_factor_below_one_for_negative_transfer():
     s = savings_factor(c, "dummy", 50)  # worse than scratch at the smallest budget: an upper bound
     assert s.bound == "<" and s.factor == pytest.approx(1.0)
     tab = savings_table(c)
-    assert list(tab.index) == list(BUDGETS) and tab.loc[200, "dummy"] == "0.5×"
+    assert list(tab.index) == list(BUDGETS) and tab.loc[200, "dummy"] == "0.50×"
 
 
 def test_search_space_and_top_trials_are_sorted(isolated_cache):

@@ -217,6 +217,27 @@ SAVINGS_BOOTSTRAP = {"draws": 2000, "seed": 0}
 #: When a stand-in tier (emulated, CPU-simulated) tells the same story as the real Quijote data: the
 #: same verdict, or savings factors on the same side of 1 within this factor of each other.
 STAND_IN_AGREEMENT = {"savings_factor": 2.0}
+#: A parameter is *not informative* on a data set when neither scratch nor transfer learns it:
+#: every variant's median test MSE stays within ``margin`` of the prior-mean MSE (1/12 on the
+#: scaled axis) at every budget. Its savings factor is then not quoted.
+NOT_INFORMATIVE = {"margin": 0.10}
+#: The test MSE of always predicting the middle of a uniform prior, on the scaled [0, 1] axis.
+PRIOR_MEAN_MSE = 1.0 / 12.0
+#: The scorecard's rules (:mod:`cosmotransfer.scorecard`). ``paper_pretrain_total``: the paper's
+#: good BSQ network, 0.013 per parameter = 0.066 summed over five; ``pretrain_ratio``: ours over
+#: that, reproduced up to the first, partly up to the second; ``paper_savings``: the ≈ 10× of Mν
+#: and f(R) with P(k), reproduced from ``paper_savings / savings_tolerance`` on, partly while the
+#: band's lower end is above ``clear_gain``; ``most``: the fraction of parameters that must gain
+#: for "a gain on nearly all".
+SCORECARD = {"paper_pretrain_total": 0.066, "pretrain_ratio": (1.5, 3.0), "paper_savings": 10.0,
+             "savings_tolerance": 2.0, "clear_gain": 1.0, "most": 0.75}
+#: SHAP (notebook 07 and the scorecard): bins at k ≥ ``SHAP_K_SMALL`` h/Mpc are "small scales";
+#: a sign flip counts only where both curves exceed ``SHAP_FLIP_THRESHOLD`` of their maximum.
+SHAP_K_SMALL = 0.2
+SHAP_FLIP_THRESHOLD = 0.1
+#: The cases chapter 06 compares every variant on (all four variants each): the stand-ins, and the
+#: real nwLH with P(k) and with the marked P(k).
+RANKING_CASES = ("mnu_pk", "mnu_mpk", "mnu_pk_sim", "fr_pk", "png_eq", "png_lc", "mnu_pk_q", "mnu_mpk_q")
 #: Width of the bottleneck layer the frozen variant's pre-trained network ends in (the paper's 10).
 BOTTLENECK = 10
 

@@ -13,8 +13,8 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from .config import SAVINGS_BOOTSTRAP, STAND_IN_AGREEMENT, TRANSFER_VERDICT
-from .sweeps import BAND, Savings, curves, mse_ratio, savings_factor, scratch_n_at, totals
+from .config import NOT_INFORMATIVE, PRIOR_MEAN_MSE, PRIORS, SAVINGS_BOOTSTRAP, STAND_IN_AGREEMENT, TRANSFER_VERDICT
+from .sweeps import BAND, Savings, curves, format_factor, mse_ratio, savings_factor, scratch_n_at, totals
 
 
 @dataclass(frozen=True)
@@ -33,7 +33,7 @@ class SavingsInterval:
         return self.point.factor
 
     def __str__(self) -> str:
-        return f"{self.point} (band {self.lo:.1f}–{self.hi:.1f}×)"
+        return f"{self.point} (band {format_factor(self.lo)}–{format_factor(self.hi)}×)"
 
 
 def savings_interval(table: pd.DataFrame, variant: str, n: int, baseline: str = "scratch",
@@ -60,6 +60,33 @@ def savings_interval(table: pd.DataFrame, variant: str, n: int, baseline: str = 
     factors = np.array([scratch_n_at(ns, b, m)[0] / n for b, m in zip(base_med, mine_med)])
     lo, hi = np.quantile(factors, BAND)
     return SavingsInterval(point, float(lo), float(hi), draws)
+
+
+def not_informative(curve: pd.DataFrame, param: str) -> bool:
+    """True when no variant learns ``param``: every median MSE in ``curve`` (all variants, all N)
+    stays within ``NOT_INFORMATIVE["margin"]`` of the prior-mean MSE, 1/12."""
+    c = curve[curve.param == param]
+    if c.empty:
+        raise KeyError(f"no curve for {param!r}")
+    return bool((c["median"] >= (1 - NOT_INFORMATIVE["margin"]) * PRIOR_MEAN_MSE).all())
+
+
+def savings_text(table: pd.DataFrame, variant: str, n: int, targets: tuple[str, ...], n_pretrain: int | None = None) -> str:
+    """The savings factor as the prose quotes it: with its band, the reason when it is only a bound,
+    and the parameters that are not informative — or, when no target is learned at all, only that."""
+    c = curves(table)
+    dull = [p for p in targets if not_informative(c, p)]
+    if len(dull) == len(targets):
+        return f"not informative on this data (no variant learns {', '.join(PRIORS[p].plain for p in dull)})"
+    s = savings_interval(table, variant, n, n_pretrain=n_pretrain)
+    text = str(s)
+    if s.point.bound == ">":
+        text += f" — a lower bound: scratch does not reach it by N = {int(c.N.max())}"
+    elif s.point.bound == "<":
+        text += " — an upper bound: transfer is no better than scratch at the smallest N"
+    if dull:
+        text += f"; {', '.join(PRIORS[p].plain for p in dull)} not informative on this data"
+    return text
 
 
 @dataclass(frozen=True)

@@ -282,7 +282,12 @@ class Savings:
     baseline_mse: float = float("nan")
 
     def __str__(self) -> str:
-        return f"{self.bound}{self.factor:.1f}×"
+        return f"{self.bound}{format_factor(self.factor)}×"
+
+
+def format_factor(x: float) -> str:
+    """A savings factor for prose: two decimals below 1 (0.62), one up to 10 (5.6), none above (11)."""
+    return f"{x:.2f}" if x < 1 else f"{x:.1f}" if x < 10 else f"{x:.0f}"
 
 
 def scratch_n_at(ns: np.ndarray, ms: np.ndarray, m: float) -> tuple[float, str]:

@@ -13,10 +13,10 @@ import numpy as np
 from matplotlib import ticker
 import pandas as pd
 
-from ..config import PRIORS
+from ..config import PRIOR_MEAN_MSE, PRIORS
 from ..data import unscale_targets
 
-PRIOR_MSE = 1.0 / 12.0  # MSE of always predicting the middle of a uniform prior, scaled axis
+PRIOR_MSE = PRIOR_MEAN_MSE  # MSE of always predicting the middle of a uniform prior, scaled axis
 VARIANT_STYLE = {
     "scratch": {"color": "0.15", "label": "scratch", "ls": "--"},
     "dummy": {"color": "C0", "label": "transfer: dummy nodes", "ls": "-"},

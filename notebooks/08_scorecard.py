@@ -1,0 +1,130 @@
+# ---
+# jupyter:
+#   jupytext:
+#     text_representation:
+#       extension: .py
+#       format_name: percent
+#   kernelspec:
+#     display_name: Python 3
+#     language: python
+#     name: python3
+# ---
+
+# %% [markdown]
+# # Scorecard: what this book reproduces
+#
+# ## Overview
+# One row per finding of the paper: the paper's statement and number in this book's convention
+# (a *total* MSE is the sum over a case's parameters; the paper's printed losses are means), this
+# book's number on each data tier where the finding can be measured, and a verdict computed by a
+# rule from those numbers — *reproduced*, *partly*, *not reproduced*, or *not testable on this data*
+# (the tier lacks the suite, or no variant learns the finding's parameter there).
+#
+# The tiers: **real Quijote** (the real LH and nwLH runs shipped in `data/quijote/`), **emulated**
+# (CAMB HMcode-2020 + one box's sample variance, P(k) only) and **CPU-simulated** (the particle-mesh
+# engine in 250 Mpc/$h$ boxes, 19 k bins). A row's verdict is the real tier's where it can test the
+# finding, otherwise the stand-ins' where they agree, and *partly* where they disagree.
+#
+# ## Prerequisites
+# | Concept | Importance | Notes |
+# | --- | --- | --- |
+# | {doc}`02_pretraining` … {doc}`07_shap` | Necessary | every number here is one of theirs |
+#
+# - **Time to run:** seconds once the chapters before it have run: everything is read from their
+#   caches (sweeps, pre-trained networks, SHAP values).
+
+# %% tags=["parameters"]
+SCALE = "book"
+SEED = 0
+
+# %% [markdown]
+# ## Imports
+
+# %%
+from html import escape
+
+from IPython.display import HTML
+from myst_nb import glue
+
+from cosmotransfer import scorecard
+from cosmotransfer.config import NOT_INFORMATIVE, SCORECARD, TRANSFER_VERDICT, get_scale
+from cosmotransfer.sweeps import set_threads
+
+scale = get_scale(SCALE)
+set_threads(scale)
+
+# %% [markdown]
+# ## The scorecard
+
+# %%
+measurements = scorecard.scorecard(scale, seed=SEED)
+table = scorecard.table(measurements)
+for key, verdict in zip((f.key for f in scorecard.FINDINGS), table["verdict"]):
+    glue(f"verdict_{key}", verdict, display=False)
+counts = table["verdict"].value_counts()
+for v in scorecard.VERDICTS:
+    glue(f"n_{v.split()[0]}_{len(v.split())}", int(counts.get(v, 0)), display=False)
+glue("n_findings", len(table), display=False)
+
+
+def cell(text: str) -> str:
+    return escape(text).replace(" — ", "<br><b>") + ("</b>" if " — " in text else "")
+
+
+rows = "".join(
+    "<tr>" + f"<td>{escape(finding)}</td><td>{escape(r['paper'])}</td>"
+    + "".join(f"<td>{cell(r[t])}</td>" for t in scorecard.TIERS)
+    + f"<td><b>{escape(r['verdict'])}</b></td><td><a href=\"{r['chapter']}.html\">{r['chapter']}</a></td></tr>"
+    for finding, r in table.iterrows())
+head = "".join(f"<th>{escape(c)}</th>" for c in ("finding", "paper", *scorecard.TIERS, "verdict", "figure"))
+HTML(f'<table class="table"><thead><tr>{head}</tr></thead><tbody>{rows}</tbody></table>')
+
+# %% [markdown]
+# Of {glue:text}`n_findings` findings, {glue:text}`n_reproduced_1` are reproduced,
+# {glue:text}`n_partly_1` partly, {glue:text}`n_not_2` not reproduced and {glue:text}`n_not_4` not
+# testable on the data this book has.
+#
+# ## The rules
+#
+# Every verdict is `scorecard.verdict_of(kind, numbers)` — a function of the numbers in the table —
+# with its thresholds in `config.SCORECARD`, `config.TRANSFER_VERDICT` and `config.NOT_INFORMATIVE`:
+
+# %%
+glue("paper_pretrain", SCORECARD["paper_pretrain_total"], display=False)
+glue("pretrain_lo", SCORECARD["pretrain_ratio"][0], display=False)
+glue("pretrain_hi", SCORECARD["pretrain_ratio"][1], display=False)
+glue("paper_savings", SCORECARD["paper_savings"], display=False)
+glue("savings_min", SCORECARD["paper_savings"] / SCORECARD["savings_tolerance"], display=False)
+glue("most", f"{SCORECARD['most']:.0%}", display=False)
+glue("n_max", TRANSFER_VERDICT["n_max"], display=False)
+glue("worse", TRANSFER_VERDICT["worse"], display=False)
+glue("better", TRANSFER_VERDICT["better"], display=False)
+glue("margin", f"{NOT_INFORMATIVE['margin']:.0%}", display=False)
+
+# %% [markdown]
+# - **Pre-training**: our network's total test MSE over the paper's {glue:text}`paper_pretrain`:
+#   reproduced up to {glue:text}`pretrain_lo`×, partly up to {glue:text}`pretrain_hi`×.
+# - **Savings** (Mν, f(R)): the savings factor at N = 100 with its bootstrap band over seeds;
+#   reproduced from {glue:text}`savings_min`× (the paper's {glue:text}`paper_savings`× within a
+#   factor of 2) — but only *partly* when the new parameter is not informative, since the saving is
+#   then carried by the ΛCDM parameters; partly while the band stays above 1; otherwise not.
+# - **Negative transfer / gain** of a parameter: the geometric mean over N ≤ {glue:text}`n_max` of
+#   its median test MSE after transfer over scratch's — negative transfer above {glue:text}`worse`,
+#   a gain below {glue:text}`better`. Marked P(k): reproduced if both σ8 and Mν show negative
+#   transfer, partly if one does. Equilateral PNG: reproduced if at least {glue:text}`most` of the
+#   parameters gain. Local PNG: reproduced unless the total gains.
+# - **Not informative**: a parameter whose median MSE stays within {glue:text}`margin` of the
+#   prior-mean MSE (1/12) for every variant at every N; a PNG row whose f_NL is not informative is
+#   not testable on that tier.
+# - **Ranking**: the geometric mean over budgets and cases of each variant's total MSE over
+#   scratch's; reproduced if the order is dummy > no dummy > frozen, partly if dummy is first or
+#   frozen last.
+# - **SHAP**: chapter 07's answer to "are the small scales taken away from σ8?": yes → reproduced,
+#   at some N → partly, no → not reproduced.
+#
+# ## Summary
+# - Mν with P(k): {glue:text}`verdict_mnu_pk`; f(R): {glue:text}`verdict_fr`; marked-P(k)
+#   negative transfer: {glue:text}`verdict_mpk`; pre-training: {glue:text}`verdict_pretraining`.
+# - Equilateral PNG: {glue:text}`verdict_png_eq`; local PNG: {glue:text}`verdict_png_lc`; the
+#   variants' ranking: {glue:text}`verdict_ranking`; 2,000 vs 22,000 pre-training:
+#   {glue:text}`verdict_pretrain_size`; SHAP: {glue:text}`verdict_shap`.
