@@ -62,8 +62,8 @@ table = scorecard.table(measurements)
 for key, verdict in zip((f.key for f in scorecard.FINDINGS), table["verdict"]):
     glue(f"verdict_{key}", verdict, display=False)
 counts = table["verdict"].value_counts()
-for v in scorecard.VERDICTS:
-    glue(f"n_{v.split()[0]}_{len(v.split())}", int(counts.get(v, 0)), display=False)
+for v in scorecard.VERDICTS:  # n_reproduced, n_partly, n_not_reproduced, n_not_testable
+    glue("n_" + "_".join(v.split()[:2]), int(counts.get(v, 0)), display=False)
 glue("n_findings", len(table), display=False)
 
 
@@ -80,9 +80,9 @@ head = "".join(f"<th>{escape(c)}</th>" for c in ("finding", "paper", *scorecard.
 HTML(f'<table class="table"><thead><tr>{head}</tr></thead><tbody>{rows}</tbody></table>')
 
 # %% [markdown]
-# Of {glue:text}`n_findings` findings, {glue:text}`n_reproduced_1` are reproduced,
-# {glue:text}`n_partly_1` partly, {glue:text}`n_not_2` not reproduced and {glue:text}`n_not_4` not
-# testable on the data this book has.
+# Of {glue:text}`n_findings` findings, {glue:text}`n_reproduced` are reproduced,
+# {glue:text}`n_partly` partly, {glue:text}`n_not_reproduced` not reproduced and
+# {glue:text}`n_not_testable` not testable on the data this book has.
 #
 # ## The rules
 #

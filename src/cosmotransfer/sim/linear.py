@@ -27,7 +27,7 @@ from multiprocessing import get_context
 from pathlib import Path
 
 import numpy as np
-from tqdm.auto import tqdm
+from tqdm import tqdm  # plain: tqdm.auto warns (with a machine path) in notebooks without ipywidgets
 
 from .. import cosmology, paths
 from ..config import ConfigError
