@@ -41,13 +41,12 @@ SEED = 0
 # ## Imports
 
 # %%
-from html import escape
-
 from IPython.display import HTML
 from myst_nb import glue
 
 from cosmotransfer import scorecard
 from cosmotransfer.config import NOT_INFORMATIVE, SCORECARD, TRANSFER_VERDICT, get_scale
+from cosmotransfer.figures.scorecard import scorecard_html
 from cosmotransfer.sweeps import set_threads
 
 scale = get_scale(SCALE)
@@ -66,18 +65,7 @@ for v in scorecard.VERDICTS:  # n_reproduced, n_partly, n_not_reproduced, n_not_
     glue("n_" + "_".join(v.split()[:2]), int(counts.get(v, 0)), display=False)
 glue("n_findings", len(table), display=False)
 
-
-def cell(text: str) -> str:
-    return escape(text).replace(" — ", "<br><b>") + ("</b>" if " — " in text else "")
-
-
-rows = "".join(
-    "<tr>" + f"<td>{escape(finding)}</td><td>{escape(r['paper'])}</td>"
-    + "".join(f"<td>{cell(r[t])}</td>" for t in scorecard.TIERS)
-    + f"<td><b>{escape(r['verdict'])}</b></td><td><a href=\"{r['chapter']}.html\">{r['chapter']}</a></td></tr>"
-    for finding, r in table.iterrows())
-head = "".join(f"<th>{escape(c)}</th>" for c in ("finding", "paper", *scorecard.TIERS, "verdict", "figure"))
-HTML(f'<table class="table"><thead><tr>{head}</tr></thead><tbody>{rows}</tbody></table>')
+HTML(scorecard_html(table, scorecard.TIERS))
 
 # %% [markdown]
 # Of {glue:text}`n_findings` findings, {glue:text}`n_reproduced` are reproduced,

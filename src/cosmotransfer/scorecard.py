@@ -242,14 +242,15 @@ def summary_verdict(measurements: list[Measurement], key: str) -> str:
 
 
 def table(measurements: list[Measurement]) -> pd.DataFrame:
-    """Rows: findings; columns: the paper, each tier's number and verdict, the row's verdict, the chapter."""
+    """Rows: findings (index: the statement); columns: ``paper``, each tier's number (``<tier>``) and
+    verdict (``<tier> verdict``), the row's ``verdict`` and its ``chapter``."""
     rows = []
     for f in FINDINGS:
         row = {"finding": f.statement, "paper": f.paper}
         for m in (m for m in measurements if m.finding == f.key):
-            row[m.tier] = m.text if m.verdict == NOT_TESTABLE and m.numbers.get("missing") else f"{m.text} — {m.verdict}"
+            row[m.tier] = m.text
+            row[f"{m.tier} verdict"] = m.verdict
         row["verdict"] = summary_verdict(measurements, f.key)
         row["chapter"] = f.chapter
         rows.append(row)
     return pd.DataFrame(rows).set_index("finding")
-
