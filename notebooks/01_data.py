@@ -64,8 +64,8 @@ from cosmotransfer.figures.sim import (corners_check_table, density_slices, hmco
                                       quijote_check_figure, ratio_to_theory, spectra, steps_check_table, suite_overview)
 from cosmotransfer.perturbation import matter_power as one_loop_power
 from cosmotransfer.sim import simulate_fields
-from cosmotransfer.sim.fofr import fremu_k_min, linear_boost, sigma8_fR, simulate_boosts
-from cosmotransfer.sim.neutrinos import parameter_responses
+from cosmotransfer.sim.experiments import parameter_responses, simulate_boosts
+from cosmotransfer.sim.fofr import fremu_k_min, linear_boost, sigma8_fR
 from cosmotransfer.sim.png import skewness_study
 from cosmotransfer.sim.validate import read_check
 from cosmotransfer.stats import kbins

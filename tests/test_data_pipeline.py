@@ -121,18 +121,18 @@ def test_book_scale_never_regenerates_and_names_the_command(isolated_cache, monk
     assert data is None and "png_eq" in msg
 
 
-def test_smoke_scale_generates_its_suite_into_the_cache(isolated_cache, monkeypatch, tmp_path):
-    from cosmotransfer import data as data_module
-
+def test_smoke_scale_suites_are_made_by_the_runner_not_the_loader(isolated_cache, monkeypatch, tmp_path):
     monkeypatch.setattr(paths, "DATA_DIR", tmp_path / "data")  # no shipped file to fall back on
     monkeypatch.setitem(sim.TIERS, "emulated", "fake_tier")  # the runner's cheap test tier
-    monkeypatch.setattr(data_module, "SMOKE_WORKERS", 1)  # no process start-up for a fake tier
+    monkeypatch.setattr(sim, "SMOKE_WORKERS", 1)  # no process start-up for a fake tier
     path = isolated_cache / "suites" / "smoke" / "emulated" / "nwlh.npz"
     sim.simulate("nwlh", tier="emulated", n=64, preset="smoke", out=path, progress=False)
     with pytest.raises(DataFileError, match="holds 64 simulations, not 256"):
-        load_suite("nwlh", "smoke", generate=False)
-    data = load_suite("nwlh", "smoke")  # the stale, smaller file in the smoke cache is replaced
+        load_suite("nwlh", "smoke")  # loaders only load
+    assert sim.ensure_smoke_suite("nwlh") == path  # the stale, smaller file in the smoke cache is replaced
+    data = load_suite("nwlh", "smoke")
     assert len(data) == 256 and path.is_file()
+    assert sim.ensure_smoke_suite("nwlh") is None  # nothing more to make
     assert load_suite("nwlh", "smoke").stats["pk"].tobytes() == data.stats["pk"].tobytes()
 
 

@@ -13,8 +13,9 @@ from cosmotransfer.config import PARAM_NAMES, ConfigError, fiducial_vector
 from cosmotransfer.sim import run_chunk, settings
 from cosmotransfer.sim.background import Background
 from cosmotransfer.sim.engine import Engine, make_settings
+from cosmotransfer.sim.experiments import simulate_boosts
 from cosmotransfer.sim.fofr import (C_OVER_H0, FofRGravity, HuSawicki, gravity_modification, linear_boost,
-                                    linear_growth_ratio, sigma8_fR, simulate_boosts)
+                                    linear_growth_ratio, sigma8_fR)
 from cosmotransfer.sim.ic import white_noise
 from cosmotransfer.sim.linear import linear_table
 from cosmotransfer.sim.mesh import CIC

@@ -17,7 +17,8 @@ from cosmotransfer.sim.ic import white_noise
 from cosmotransfer.sim.linear import (NU_TABLE_VERSION, linear_table, neutrino_table, primordial_amplitude,
                                       table_k, table_path)
 from cosmotransfer.sim.mesh import CIC
-from cosmotransfer.sim.neutrinos import K_REF, NeutrinoModel, has_neutrinos, parameter_responses
+from cosmotransfer.sim.experiments import parameter_responses
+from cosmotransfer.sim.neutrinos import K_REF, NeutrinoModel, has_neutrinos
 from cosmotransfer.sim.pm import evolve
 from cosmotransfer.stats import power_spectrum
 from simhelpers import SMOKE, theta_with

@@ -12,7 +12,6 @@ import torch
 from cosmotransfer.config import ConfigError, fiducial_vector, get_scale, with_params
 from cosmotransfer.sim import run_chunk, settings
 from cosmotransfer.sim.background import Background
-from cosmotransfer.sim.ic import initial_potential_hook
 from cosmotransfer.sim.png import (PNGHook, initial_density, local_moments_theory, non_gaussian_potential,
                                    potential_hook, skewness)
 from cosmotransfer.stats import kbins
@@ -25,8 +24,8 @@ C_OVER_H0 = 2997.92458  # c/H0 [Mpc/h]
 # ---- conventions and normalisation ------------------------------------------------------
 def test_gaussian_needs_no_hook_and_bad_fnl_is_refused():
     """f_NL = 0 → no hook (the Gaussian initial conditions stay byte-identical)."""
-    assert initial_potential_hook(fiducial_vector()) is None
-    assert isinstance(initial_potential_hook(with_params(fNL_loc=1.0)), PNGHook)
+    assert potential_hook(fiducial_vector()) is None
+    assert isinstance(potential_hook(with_params(fNL_loc=1.0)), PNGHook)
     bad = fiducial_vector()
     bad[-1] = np.nan
     with pytest.raises(ConfigError, match="finite"):

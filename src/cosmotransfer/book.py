@@ -108,6 +108,10 @@ def build_book(scale: str = "book", out: Path | None = None, notebooks: list[str
         (target / "book").mkdir(exist_ok=True)
         for page in (root / "book").glob("*.md"):
             shutil.copy2(page, target / "book" / page.name)
+    if get_scale(scale).name == "smoke":  # loaders only load: make what the smoke scale reads first
+        from .simulate import ensure_smoke_suites
+
+        ensure_smoke_suites()
     params = {"SCALE": scale, **(parameters or {})}
     names = notebooks or chapters(root)
     timings = {}

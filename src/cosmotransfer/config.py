@@ -158,6 +158,8 @@ SIM_PRESETS: dict[str, SimPreset] = {
     "paper": SimPreset(box=1000.0, n_particles=256, n_mesh=512, n_steps=10, z_init=9.0),
 }
 
+#: Processes that make a missing smoke-scale emulated suite (CAMB is the cost; the machines have 2 cores).
+SMOKE_WORKERS = 2
 #: Presets whose suites are shipped under ``data/`` (the others go to the cache).
 SHIPPED_PRESETS: tuple[str, ...] = ("paper", "cpu")
 

@@ -223,8 +223,6 @@ def read_suite(path: Path, verify: bool = True) -> SuiteData:
 SIMULATED_ONLY_STATS = ("mpk",)
 #: Suites whose physics only the simulated tier has (primordial non-Gaussianity).
 SIMULATED_ONLY_SUITES = ("png_eq", "png_lc")
-#: Processes that generate a missing smoke-scale suite (CAMB is the cost; the machines have 2 cores).
-SMOKE_WORKERS = 2
 #: The tier of the real Quijote summaries (:mod:`cosmotransfer.quijote`): shipped, never generated.
 REAL_TIER = "quijote"
 #: Split seed of user-supplied suites (the shipped suites have their own, in ``suites.SUITES``).
@@ -442,17 +440,10 @@ def simulate_command(suite: str, tier: str, scale) -> str:
     return f"cosmotransfer simulate {suite} --tier {tier} --n {get_suite(suite).n}"
 
 
-def load_suite(suite: str, scale, stat: str = "pk", generate: bool | None = None, n: int | None = None,
-               tier: str | None = None) -> SuiteData:
-    """The suite a notebook reads at ``scale``: its first ``n`` rows (default: the scale's
-    :meth:`~cosmotransfer.config.Scale.suite_size`), holding ``stat``, from ``tier`` (default:
-    :func:`suite_tier`).
-
-    At the smoke scale a missing (or too small) emulated file is generated into the cache (CAMB:
-    about 0.2–0.4 s per simulation, two processes); otherwise nothing is ever regenerated
-    silently — a missing or too small file raises :class:`DataFileError` naming the command that
-    makes it. ``generate`` overrides that default.
-    """
+def suite_shortfall(suite: str, scale, stat: str = "pk", n: int | None = None,
+                    tier: str | None = None) -> tuple[Path, int, int, str]:
+    """Where :func:`load_suite` reads ``suite`` at ``scale``, how many simulations it needs and has
+    there, and its tier: ``(path, n_needed, n_have, tier)``. Loads nothing."""
     sc = get_scale(scale)
     s = get_suite(suite)
     tier = suite_tier(s.name, stat, sc, tier)
@@ -460,20 +451,26 @@ def load_suite(suite: str, scale, stat: str = "pk", generate: bool | None = None
     have = read_manifest(path)["n"] if path.is_file() else 0
     # the real tier holds what Quijote ran: its whole file at every scale
     n = n or sc.suite_size(s.name, tier) or (have if tier == REAL_TIER else s.n_used)
-    if generate is None:
-        generate = sc.name == "smoke" and tier == "emulated"
-    if have < n or not have:
-        if not generate:
-            shown = path.relative_to(paths.ROOT) if path.is_relative_to(paths.ROOT) else path
-            what = f"is not at {shown}" if not have else f"at {shown} holds {have} simulations, not {n}"
-            how = "restore it with `git checkout -- data/quijote` or make it" if tier == REAL_TIER else "generate it"
-            raise DataFileError(f"{'marked P(k) of ' if stat == 'mpk' else ''}suite {s.name!r} ({tier} tier) {what}; "
-                                f"{how} with `{simulate_command(s.name, tier, sc)}`")
-        from .simulate import simulate
+    return path, n, have, tier
 
-        # a smaller file in the smoke cache is stale: replace it (two processes: CAMB is the cost)
-        preset = sc.suite_preset if tier == "simulated" else sc.name
-        simulate(s.name, tier=tier, n=n, preset=preset, out=path, force=True, workers=SMOKE_WORKERS, progress=False)
+
+def load_suite(suite: str, scale, stat: str = "pk", n: int | None = None, tier: str | None = None) -> SuiteData:
+    """The suite a notebook reads at ``scale``: its first ``n`` rows (default: the scale's
+    :meth:`~cosmotransfer.config.Scale.suite_size`), holding ``stat``, from ``tier`` (default:
+    :func:`suite_tier`).
+
+    Loaders only load: a missing or too small file raises :class:`DataFileError` naming the command
+    that makes it (at the smoke scale the book runner makes missing emulated suites first,
+    :func:`cosmotransfer.simulate.ensure_smoke_suites`).
+    """
+    sc = get_scale(scale)
+    path, n, have, tier = suite_shortfall(suite, sc, stat, n, tier)
+    if have < n or not have:
+        shown = path.relative_to(paths.ROOT) if path.is_relative_to(paths.ROOT) else path
+        what = f"is not at {shown}" if not have else f"at {shown} holds {have} simulations, not {n}"
+        how = "restore it with `git checkout -- data/quijote` or make it" if tier == REAL_TIER else "generate it"
+        raise DataFileError(f"{'marked P(k) of ' if stat == 'mpk' else ''}suite {suite!r} ({tier} tier) {what}; "
+                            f"{how} with `{simulate_command(suite, tier, sc)}`")
     data = read_suite(path)
     data.stat(stat)  # clear error if the file lacks the statistic
     return subset_suite(data, n) if len(data) > n else data
@@ -481,7 +478,7 @@ def load_suite(suite: str, scale, stat: str = "pk", generate: bool | None = None
 
 def find_suite(suite: str, scale, stat: str = "pk", n: int | None = None,
                tier: str | None = None) -> tuple[SuiteData | None, str]:
-    """:func:`load_suite`, or ``(None, message)`` when the file does not exist or cannot be made.
+    """:func:`load_suite`, or ``(None, message)`` when the file does not exist.
 
     For notebooks: a missing optional suite becomes an admonition, not a crash.
     """
@@ -489,8 +486,6 @@ def find_suite(suite: str, scale, stat: str = "pk", n: int | None = None,
         return load_suite(suite, scale, stat, n=n, tier=tier), ""
     except DataFileError as e:
         return None, str(e)
-    except Exception as e:  # a tier that cannot run here (e.g. the simulated engine at smoke scale)
-        return None, f"suite {suite!r} ({stat}) could not be generated here: {type(e).__name__}: {e}"
 
 
 # --------------------------------------------------------------------------------------

@@ -21,7 +21,6 @@ import pandas as pd
 from .config import PRIORS, SCORECARD, VARIANTS, get_scale
 from .results import not_informative, savings_interval, savings_text, transfer_verdict
 from .sweeps import case_missing, curves, pretrained, ranking, reference_budget, sweep
-from .sweeps import format_factor as ff
 from .transfer import get_case
 
 TIERS = ("real Quijote", "emulated", "CPU-simulated")

@@ -36,8 +36,9 @@ import numpy as np
 from tqdm import tqdm  # plain: tqdm.auto warns in notebooks without ipywidgets
 
 from . import __version__, paths
-from .config import ConfigError, get_sim_preset
-from .data import DataFileError, SuiteData, load_npz, read_manifest, read_suite, save_npz, stable_hash, write_suite
+from .config import SMOKE_WORKERS, ConfigError, get_sim_preset
+from .data import (DataFileError, SuiteData, load_npz, read_manifest, read_suite, save_npz, stable_hash, suite_shortfall,
+                   write_suite)
 from .stats import kbins
 from .suites import design, get_suite, sim_seeds
 
@@ -234,6 +235,37 @@ def simulate(suite: str, tier: str = "emulated", n: int | None = None, preset: s
         return run.out
     command = "cosmotransfer " + " ".join(sys.argv[1:]) if sys.argv and "cosmotransfer" in sys.argv[0] else None
     return run.run(shard=shard, device=device, workers=workers, progress=progress, command=command)
+
+
+def ensure_smoke_suite(suite: str, stat: str = "pk", tier: str | None = None, n: int | None = None,
+                       progress: bool = False) -> Path | None:
+    """Make the emulated suite the smoke scale reads, into the cache, when it is missing or too small
+    (a smaller file there is stale and is replaced). Returns the file made, or ``None`` if nothing
+    was needed or the tier is not the emulated one (the others are shipped or need the engine)."""
+    path, need, have, tier = suite_shortfall(suite, "smoke", stat, n, tier)
+    if tier != "emulated" or have >= need:
+        return None
+    return simulate(suite, tier=tier, n=need, preset="smoke", out=path, force=True, workers=SMOKE_WORKERS,
+                    progress=progress)
+
+
+def ensure_smoke_suites(progress: bool = False) -> list[Path]:
+    """:func:`ensure_smoke_suite` for every suite a case reads at the smoke scale (fine-tuning and
+    pre-training); the book runner calls it before a smoke build."""
+    from .config import get_scale
+    from .transfer import CASES
+
+    sc = get_scale("smoke")
+    made = []
+    for c in CASES.values():
+        pre_tier = c.pretrain_tier or c.tier
+        wanted = [(c.suite, c.stat, c.tier, None)]
+        if pre_tier is None or pre_tier == sc.tier:  # the emulated pre-training suites, at their largest size
+            wanted.append((c.pretrain_suite, c.source_stat, pre_tier, max(sc.pretrain_sizes(sc.tier, c.pretrain_suite))))
+        for suite, stat, tier, n in wanted:
+            if (path := ensure_smoke_suite(suite, stat, tier, n, progress)) is not None:
+                made.append(path)
+    return made
 
 
 def reproduce(path: Path, rows, device: str = "cpu") -> dict[str, np.ndarray]:

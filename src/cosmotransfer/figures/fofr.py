@@ -1,6 +1,6 @@
 """Figures of the f(R) part of notebook 01: the engine's Hu–Sawicki boost against fremu.
 
-Each function takes arrays (from :func:`cosmotransfer.sim.fofr.simulate_boosts`, fremu via
+Each function takes arrays (from :func:`cosmotransfer.sim.experiments.simulate_boosts`, fremu via
 :func:`cosmotransfer.cosmology.fR_boost`, linear theory via :func:`cosmotransfer.sim.fofr.linear_boost`)
 and returns a :class:`matplotlib.figure.Figure`; nothing here runs a simulation.
 """

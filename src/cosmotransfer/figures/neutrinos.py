@@ -1,6 +1,6 @@
 """Figures of the massive-neutrino part of notebook 01 (the engine's ν physics and its checks).
 
-Each function takes arrays (from :func:`cosmotransfer.sim.neutrinos.parameter_responses` and
+Each function takes arrays (from :func:`cosmotransfer.sim.experiments.parameter_responses` and
 CAMB) and returns a :class:`matplotlib.figure.Figure`; nothing here runs a simulation.
 """
 from __future__ import annotations
@@ -23,7 +23,7 @@ def neutrino_ratios(k: np.ndarray, spectra: dict, masses, camb: dict | None = No
     against CAMB's.
 
     ``k`` (n_k,) [h/Mpc]; ``spectra``: ``{"fid" | "Mnu=<m>": {"pk", "mpk": (n_k,)}}`` (as
-    :func:`~cosmotransfer.sim.neutrinos.parameter_responses` returns them); ``masses`` [eV] to
+    :func:`~cosmotransfer.sim.experiments.parameter_responses` returns them); ``masses`` [eV] to
     draw; ``camb``: optional ``{m: {"hmcode": (n_k,), "linear": (n_k,)}}`` CAMB ratios at the same
     σ8, drawn dashed (HMcode-2020) and dotted (linear) and, in a third panel, divided into the
     simulated P ratio with a ±``tolerance`` band. An optional ``"spt": (n_k,)`` entry (one-loop
@@ -67,7 +67,7 @@ def neutrino_ratios(k: np.ndarray, spectra: dict, masses, camb: dict | None = No
 def response_figure(responses: dict):
     """The degeneracy check: d ln S/dMν and d ln S/dσ8 per k bin, for P(k) (left) and MP(k) (right).
 
-    ``responses``: the dict of :func:`~cosmotransfer.sim.neutrinos.parameter_responses`. Top row:
+    ``responses``: the dict of :func:`~cosmotransfer.sim.experiments.parameter_responses`. Top row:
     the responses [1/eV and per unit σ8]; bottom row: each divided by its norm over the k bins,
     so their *shapes* can be compared — where the two curves coincide (up to sign), a network
     cannot tell Mν from σ8 with that statistic. The titles give the cosine of the two vectors.

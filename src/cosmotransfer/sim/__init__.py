@@ -13,7 +13,9 @@ Massive neutrinos (Mν > 0: CDM+baryon particles with scale-dependent growth, a 
 response in the Poisson source, total-matter statistics) are :mod:`.neutrinos`, which
 :class:`.engine.Engine` calls when Mν > 0 (its tables come from :func:`.linear.neutrino_table`).
 Local and equilateral primordial non-Gaussianity (2LPTPNG's method) is :mod:`.png`, which enters
-through :func:`.ic.initial_potential_hook` (:func:`.png.potential_hook`).
+through a hook on the initial potential (:func:`.png.potential_hook`, applied by the engine).
+The physics modules never import the engine; the experiments that run it for their checks
+(f(R) boosts, Mν and σ8 responses) are :mod:`.experiments`.
 Hu–Sawicki f(R) (n = 1, −3e-4 ≤ f_R0 ≤ 0, thin-shell screening) is :mod:`.fofr`, which enters
 through the ``gravity`` hook of :func:`.pm.evolve` (:func:`.fofr.gravity_modification`).
 

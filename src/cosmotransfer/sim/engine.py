@@ -19,7 +19,8 @@ from .background import Background
 from .fofr import K_LINEAR as FR_K_LINEAR
 from .fofr import gravity_modification, sigma8_fR
 from .png import K_PIVOT as PNG_K_PIVOT
-from .ic import initial_potential_hook, lattice, linear_density, lpt_displacements, white_noise
+from .png import potential_hook
+from .ic import lattice, linear_density, lpt_displacements, white_noise
 from .linear import NU_TABLE_VERSION, linear_table, neutrino_table, table_grid, table_k
 from .mesh import CIC
 from .neutrinos import K_REF as NU_K_REF
@@ -83,7 +84,7 @@ def check_supported(theta) -> None:
     """The physics the hooks accept (each refuses the rest with the fix in its message)."""
     Background.from_theta(theta)
     poisson_multiplier(theta)
-    initial_potential_hook(theta)
+    potential_hook(theta)
     gravity_modification(theta)
 
 
@@ -148,12 +149,12 @@ class Engine:
         if has_neutrinos(theta):
             return NeutrinoModel.from_theta(theta, s["linear_grid"]).initial_conditions(
                 torch.from_numpy(noise).to(self.device), table_p, self.box, s["z_init"],
-                initial_potential_hook(theta, table_k(s["linear_grid"]), table_p))
+                potential_hook(theta, table_k(s["linear_grid"]), table_p))
         bg = Background.from_theta(theta)
         n_p = s["n_particles"]
         delta0 = linear_density(torch.from_numpy(noise).to(self.device), table_k(s["linear_grid"]), table_p, self.box)
         psi1, psi2 = lpt_displacements(delta0, self.box,
-                                       initial_potential_hook(theta, table_k(s["linear_grid"]), table_p))
+                                       potential_hook(theta, table_k(s["linear_grid"]), table_p))
         a0 = 1.0 / (1.0 + s["z_init"])
         pos = lattice(n_p, self.box, self.device)
         pos += float(bg.D1(a0)) * psi1 + float(bg.D2(a0)) * psi2

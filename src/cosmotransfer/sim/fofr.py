@@ -238,45 +238,6 @@ def sigma8_fR(theta) -> float:
     return float(t["s8"] * np.sqrt(ratio))
 
 
-# ---- the boost, engine against engine ----------------------------------------------------
-def simulate_boosts(theta, fR0_values, seed: int = 0, preset="smoke", screening: bool = True,
-                    n_steps: int | None = None, device: str = "cpu", k_linear: float | None = K_LINEAR,
-                    p_gr: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray, dict]:
-    """P_fR(k) / P_GR(k) of the engine for each f_R0, at the same seed and initial particles.
-
-    ``theta`` (10,) is the GR twin (its f_R0 is ignored); ``preset`` a scale name or a
-    :class:`~cosmotransfer.config.SimPreset`; ``n_steps`` overrides the preset's; ``screening``
-    and ``k_linear`` as in :class:`FofRGravity` (the defaults are the engine's). Returns
-    ``(k (n_k,) [h/Mpc], P_GR (n_k,) [(Mpc/h)³], {f_R0: (n_k,) float64 boost})``: one GR run
-    plus one run per value, the same runs as :meth:`.engine.Engine.run` makes. ``p_gr``: the GR
-    twin's P(k) at the same seed and settings if it was already run (it is not run again).
-    """
-    from ..config import get_sim_preset
-    from .engine import Engine, make_settings
-    from .ic import white_noise
-    from .linear import linear_table
-    from .pm import evolve, poisson_multiplier
-
-    s = make_settings(get_sim_preset(preset), ("pk",), **({} if n_steps is None else {"n_steps": int(n_steps)}))
-    gr = np.asarray(theta, dtype=np.float64).copy()
-    gr[PARAM_NAMES.index("fR0")] = 0.0
-    eng = Engine(s, device)
-    pos0, mom0, _ = eng.initial_conditions(gr, white_noise(seed, s["n_particles"]), linear_table(gr, s["linear_grid"]))
-    bg = Background.from_theta(gr)
-
-    def pk(gravity):
-        pos = evolve(pos0.clone(), mom0.clone(), bg, eng.pm, s["z_init"], s["n_steps"], poisson_multiplier(gr), gravity)
-        return eng.summaries(pos, ("pk",))["pk"]
-
-    p_gr = pk(None) if p_gr is None else np.asarray(p_gr, dtype=np.float64)
-    out = {}
-    for fR0 in fR0_values:
-        t = gr.copy()
-        t[PARAM_NAMES.index("fR0")] = fR0
-        out[float(fR0)] = pk(gravity_modification(t, screening, k_linear)) / p_gr
-    return eng.k, p_gr, out
-
-
 def fremu_k_min() -> float:
     """fremu's first k [h/Mpc] (0.028): below it :func:`cosmotransfer.cosmology.fR_boost`
     extrapolates (∝ k² to 1), so comparisons with the engine start there."""

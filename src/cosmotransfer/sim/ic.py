@@ -128,20 +128,7 @@ def linear_density(noise: torch.Tensor, table_k, table_p, box: float) -> torch.T
 PotentialHook = Callable[[torch.Tensor, float], torch.Tensor]
 
 
-def initial_potential_hook(theta, table_k=None, table_p=None) -> PotentialHook | None:
-    """The hook on the Lagrangian potential φ₁ (∇²φ₁ = δ₀) for ``theta``, before displacements.
-
-    Gaussian initial conditions need none (``None``). Primordial non-Gaussianity (f_NL^loc,
-    f_NL^equil ≠ 0) transforms the primordial potential, φ₁ divided by the transfer function
-    of the linear table ``table_k`` [h/Mpc], ``table_p`` [(Mpc/h)³] (default: the cached table
-    of ``theta``): :func:`.png.potential_hook`.
-    """
-    from .png import potential_hook  # png imports this module
-
-    return potential_hook(theta, table_k, table_p)
-
-
-def _gradient_k(n: int, box: float, device):
+def gradient_k(n: int, box: float, device):
     """Wavenumbers for first derivatives: the Nyquist entries are zeroed (odd derivative of a
     real field has no well-defined Nyquist component)."""
     kx, ky, kz = wavenumbers(n, box, device)
@@ -157,7 +144,7 @@ def lpt_displacements(delta0_k: torch.Tensor, box: float,
     """First- and second-order Lagrangian displacements at z = 0 normalisation.
 
     ``delta0_k``: (n, n, n//2+1) complex64 from :func:`linear_density`; ``potential_hook``:
-    see :func:`initial_potential_hook`. Returns
+    see :func:`.png.potential_hook`. Returns
     ``psi1, psi2``: (n³, 3) float32 [Mpc/h] in the particle order of :func:`lattice`.
     """
     n = delta0_k.shape[0]
@@ -170,7 +157,7 @@ def lpt_displacements(delta0_k: torch.Tensor, box: float,
     if potential_hook is not None:
         phi1 = potential_hook(phi1, box)
     kvec = (kx, ky, kz)
-    gx, gy, gz = _gradient_k(n, box, dev)
+    gx, gy, gz = gradient_k(n, box, dev)
     gvec = (gx, gy, gz)
 
     # ψ₁ = −∇φ₁  →  ψ₁(k) = −i k φ₁(k)

@@ -62,9 +62,9 @@ import torch
 from scipy.integrate import solve_ivp
 
 from ..config import PARAM_NAMES, ConfigError
-from ..stats import kbins, marks, tophat_window
+from ..stats import marks, tophat_window
 from .background import A_START, Background
-from .ic import _gradient_k, lattice, linear_density, lpt_displacements
+from .ic import gradient_k, lattice, linear_density, lpt_displacements
 from .linear import neutrino_table, table_grid, table_k
 from .mesh import k_squared
 
@@ -255,7 +255,7 @@ class NeutrinoModel:
         n = noise.shape[0]
         dev = noise.device
         delta0 = linear_density(noise, self.k, table_p * self.cb_over_m**2, box)  # P_cb = P_m (T_cb/T_m)²
-        kx, ky, kz = _gradient_k(n, box, dev)
+        kx, ky, kz = gradient_k(n, box, dev)
         k2 = k_squared(n, box, dev).clone()
         k2[0, 0, 0] = 1.0
         if potential_hook is not None:
@@ -282,47 +282,3 @@ def response_cosine(x: np.ndarray, y: np.ndarray, weights=1.0) -> float:
     per-bin ``weights`` (e.g. the modes per bin): |cos| → 1 means the two parameters move the
     statistic alike, i.e. are degenerate in it."""
     return float((weights * x) @ y / np.sqrt(((weights * x) @ x) * ((weights * y) @ y)))
-
-
-def parameter_responses(sim, seed: int = 1, dMnu: float = 0.1, ds8: float = 0.02, central_s8: bool = True,
-                        masses=(), fiducial: dict | None = None, device="cpu") -> dict:
-    """Finite-difference responses d ln S/dθ of P(k) and MP(k) to Mν and σ8 at the fiducial cosmology.
-
-    ``sim``: a :class:`~cosmotransfer.config.SimPreset`; every run uses the same ``seed``, so sample
-    variance cancels in the differences. Mν: one-sided, (ln S(Mν = dMnu) − ln S(0))/dMnu [1/eV]
-    (the fiducial Mν = 0 is the prior's edge); σ8: central with ±``ds8`` (or one-sided forward
-    when not ``central_s8``, one simulation fewer). ``masses``: extra Mν values [eV] to simulate
-    for the ratio plots. ``fiducial``: ``{"pk", "mpk": (n_k,)}`` of the fiducial cosmology at this
-    ``sim`` and ``seed`` if already simulated (saves one run).
-    Returns ``{"k": (n_k,), "spectra": {name: {"pk", "mpk": (n_k,)}},
-    "dlnS": {stat: {"Mnu", "s8": (n_k,)}}, "cosine", "cosine_modes": {stat: float}, "seed", "dMnu",
-    "ds8", "central_s8"}``, with the spectra named ``"fid"``, ``"Mnu=<m>"``, ``"s8+"``, ``"s8-"``. ``cosine`` is the
-    cosine of the angle between the two response vectors over the k bins, unweighted;
-    ``cosine_modes`` weights each bin by its number of modes (the inverse Gaussian variance of
-    ln P, so it is the Fisher-metric angle for P; for MP it is the same weighting, not its own
-    covariance). The closer |cos| to 1, the more degenerate Mν and σ8 are in that statistic.
-    """
-    from ..config import with_params
-    from .engine import Engine, make_settings
-
-    eng = Engine(make_settings(sim), device)
-    s8 = float(with_params()[PARAM_NAMES.index("s8")])
-    thetas = {"s8+": with_params(s8=s8 + ds8)} if fiducial else {"fid": with_params(), "s8+": with_params(s8=s8 + ds8)}
-    if central_s8:
-        thetas["s8-"] = with_params(s8=s8 - ds8)
-    for m in sorted(set(masses) | {dMnu}):
-        thetas[f"Mnu={m:g}"] = with_params(Mnu=m)
-    spectra = {name: eng.summaries(eng.run(th, seed), theta=th) for name, th in thetas.items()}
-    if fiducial:
-        spectra["fid"] = {st: np.asarray(fiducial[st], dtype=np.float64) for st in ("pk", "mpk")}
-    ln = {name: {st: np.log(v) for st, v in sp.items()} for name, sp in spectra.items()}
-    low = "s8-" if central_s8 else "fid"
-    modes = kbins(eng.box, eng.s["k_max"]).n_modes
-    dlnS, cosine, cosine_modes = {}, {}, {}
-    for st in ("pk", "mpk"):
-        r_nu = (ln[f"Mnu={dMnu:g}"][st] - ln["fid"][st]) / dMnu
-        r_s8 = (ln["s8+"][st] - ln[low][st]) / (ds8 * (2.0 if central_s8 else 1.0))
-        dlnS[st] = {"Mnu": r_nu, "s8": r_s8}
-        cosine[st], cosine_modes[st] = response_cosine(r_nu, r_s8), response_cosine(r_nu, r_s8, modes)
-    return {"k": eng.k, "spectra": spectra, "dlnS": dlnS, "cosine": cosine, "cosine_modes": cosine_modes,
-            "seed": seed, "dMnu": dMnu, "ds8": ds8, "central_s8": central_s8}

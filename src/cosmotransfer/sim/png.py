@@ -175,12 +175,12 @@ def initial_density(theta, seed: int, n: int, box: float, device="cpu") -> np.nd
     """(n, n, n) float64 z = 0 linear density δ₀(x) of the initial conditions of ``theta`` and
     ``seed`` on an n³ particle mesh of side ``box`` [Mpc/h] — non-Gaussian when f_NL ≠ 0 (the
     field whose skewness the tests and notebook 01 measure)."""
-    from .ic import initial_potential_hook, linear_density, white_noise
+    from .ic import linear_density, white_noise
     from .linear import linear_table, table_k
 
     tk, tp = table_k(), linear_table(theta)
     delta = linear_density(torch.from_numpy(white_noise(seed, n)).to(device), tk, tp, box).to(torch.complex128)
-    hook = initial_potential_hook(theta, tk, tp)
+    hook = potential_hook(theta, tk, tp)
     if hook is not None:
         k2 = _kmag(n, box, delta.device) ** 2
         delta = -k2 * hook(-delta / k2, box).to(torch.complex128)
