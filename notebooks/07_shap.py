@@ -99,7 +99,7 @@ benchmark_table(bench)
 # $f(x) - \mathbb{E}[f]$ to {glue:text}`additivity_deep:.1e` (deep) and
 # {glue:text}`additivity_permutation:.1e` (permutation); their values correlate at
 # {glue:text}`corr_permutation:.3f`. The explainer of each scale is set in
-# `explain.SHAP_SETTINGS`: at this scale the **{glue:text}`method`** explainer — at the book scale,
+# `config.SHAP_SETTINGS`: at this scale the **{glue:text}`method`** explainer — at the book scale,
 # with 300 background simulations, DeepExplainer is the cheapest exact method by far — and the
 # paper's permutation explainer at the paper scale, on a GPU.
 #

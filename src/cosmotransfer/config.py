@@ -209,6 +209,17 @@ PRETRAIN_SOURCES: dict[str, tuple[str, str]] = {
     "quijote_lh": ("lh", "quijote"),
     "emulated_bsq": ("bsq", "emulated"),
 }
+#: Quantiles of the band drawn around a median over training seeds (or Optuna trials).
+BAND = (0.16, 0.84)
+#: The budget the paper quotes its numbers at (the prose quotes the nearest swept one).
+REFERENCE_BUDGET = 100
+#: The split of every suite: train pool, validation; the test set takes the rest (15 %).
+TRAIN_FRACTION = 0.70
+VAL_FRACTION = 0.15
+#: Split seed of user-supplied suites (the shipped suites have their own, in ``suites.SUITES``).
+USER_SPLIT_SEED = 0
+#: Bump when a change to the training code should invalidate the cached networks and results.
+TRAINING_VERSION = 1
 #: The negative-transfer verdict of a parameter: the geometric mean, over budgets N ≤ ``n_max``, of
 #: its median test MSE after transfer over its median MSE from scratch. Above ``worse``: negative
 #: transfer; below ``better``: a gain; in between: no clear difference (medians over a few seeds
@@ -233,6 +244,31 @@ PRIOR_MEAN_MSE = 1.0 / 12.0
 #: for "a gain on nearly all".
 SCORECARD = {"paper_pretrain_total": 0.066, "pretrain_ratio": (1.5, 3.0), "paper_savings": 10.0,
              "savings_tolerance": 2.0, "clear_gain": 1.0, "most": 0.75}
+@dataclass(frozen=True)
+class ShapSettings:
+    """How notebook 07 explains a network at one scale.
+
+    ``n_background`` / ``n_explain`` cap the test-set rows used as background and explained
+    (``None``: the whole test set); ``n_benchmark`` rows go through every method once to time them.
+    """
+
+    method: str
+    n_background: int | None
+    n_explain: int | None
+    n_benchmark: int
+    permutation_background: int  # background rows for the (slow) permutation explainer's benchmark
+
+
+#: SHAP explainer per scale: DeepExplainer where CPU time is short (exactly additive like the paper's permutation
+#: values, and ~9× cheaper per simulation at equal background on the book's network), on 300 test
+#: rows — the whole test set of a 2,000-simulation suite, a tenth of the ΛCDM suite's; the paper's
+#: permutation explainer with the whole test set as background at the paper scale.
+SHAP_SETTINGS: dict[str, ShapSettings] = {
+    "smoke": ShapSettings(method="deep", n_background=32, n_explain=32, n_benchmark=4, permutation_background=16),
+    "book": ShapSettings(method="deep", n_background=300, n_explain=300, n_benchmark=10, permutation_background=100),
+    "paper": ShapSettings(method="permutation", n_background=None, n_explain=None, n_benchmark=10,
+                          permutation_background=300),
+}
 #: SHAP (notebook 07 and the scorecard): bins at k ≥ ``SHAP_K_SMALL`` h/Mpc are "small scales";
 #: a sign flip counts only where both curves exceed ``SHAP_FLIP_THRESHOLD`` of their maximum.
 SHAP_K_SMALL = 0.2

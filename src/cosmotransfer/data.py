@@ -28,7 +28,7 @@ from pathlib import Path
 import numpy as np
 
 from . import paths
-from .config import LCDM_PARAMS, PARAM_NAMES, check_in_prior, fiducial_vector, get_param, get_scale
+from .config import LCDM_PARAMS, PARAM_NAMES, USER_SPLIT_SEED, check_in_prior, fiducial_vector, get_param, get_scale
 from .stats import kbins
 from .suites import SUITES, Split, get_suite, make_split
 from .suites import split as suite_split
@@ -225,8 +225,6 @@ SIMULATED_ONLY_STATS = ("mpk",)
 SIMULATED_ONLY_SUITES = ("png_eq", "png_lc")
 #: The tier of the real Quijote summaries (:mod:`cosmotransfer.quijote`): shipped, never generated.
 REAL_TIER = "quijote"
-#: Split seed of user-supplied suites (the shipped suites have their own, in ``suites.SUITES``).
-USER_SPLIT_SEED = 0
 
 
 def log_summaries(stat: np.ndarray, name: str = "summary") -> np.ndarray:

@@ -24,7 +24,7 @@ scale's 79→256→256 network, 5 outputs, 300 background rows: deep 0.22 s per 
 (additivity 1e-7), gradient 0.35 s (additivity error up to 0.08), permutation 0.63 s with only 100
 background rows (1.9 s with 300) plus a one-off ≈ 10–25 s numba compile per process; the
 permutation values correlate with DeepLIFT's at 0.84 (different attributions of interactions, and
-3 permutations of noise). Notebook 07 re-measures this (:func:`benchmark`). :data:`SHAP_SETTINGS`
+3 permutations of noise). Notebook 07 re-measures this (:func:`benchmark`). :data:`~cosmotransfer.config.SHAP_SETTINGS`
 picks the explainer per scale. Everything runs single-threaded in float32 (the networks'
 precision; float64 doubles DeepExplainer's cost) on a copy of the network (the caller's model is
 not touched) and is seeded: same inputs and seed, same values.
@@ -57,39 +57,12 @@ import numpy as np
 import torch
 from torch import nn
 
-from .config import PARAM_NAMES, ConfigError, fiducial_vector, get_param
+from .config import PARAM_NAMES, SHAP_SETTINGS, ConfigError, ShapSettings, fiducial_vector, get_param
 from .models import MLP, FrozenBodyHead
 
 METHODS: tuple[str, ...] = ("deep", "gradient", "permutation")
 #: Methods whose values sum exactly to f(x) − E[f] (up to float rounding).
 EXACT_METHODS: tuple[str, ...] = ("deep", "permutation")
-
-
-@dataclass(frozen=True)
-class ShapSettings:
-    """How notebook 07 explains a network at one scale.
-
-    ``n_background`` / ``n_explain`` cap the test-set rows used as background and explained
-    (``None``: the whole test set); ``n_benchmark`` rows go through every method once to time them.
-    """
-
-    method: str
-    n_background: int | None
-    n_explain: int | None
-    n_benchmark: int
-    permutation_background: int  # background rows for the (slow) permutation explainer's benchmark
-
-
-#: Per scale: DeepExplainer where CPU time is short (exactly additive like the paper's permutation
-#: values, and ~9× cheaper per simulation at equal background on the book's network), on 300 test
-#: rows — the whole test set of a 2,000-simulation suite, a tenth of the ΛCDM suite's; the paper's
-#: permutation explainer with the whole test set as background at the paper scale.
-SHAP_SETTINGS: dict[str, ShapSettings] = {
-    "smoke": ShapSettings(method="deep", n_background=32, n_explain=32, n_benchmark=4, permutation_background=16),
-    "book": ShapSettings(method="deep", n_background=300, n_explain=300, n_benchmark=10, permutation_background=100),
-    "paper": ShapSettings(method="permutation", n_background=None, n_explain=None, n_benchmark=10,
-                          permutation_background=300),
-}
 
 
 def shap_settings(scale_name: str) -> ShapSettings:
@@ -591,7 +564,7 @@ def explain_case(case: str, scale, seed: int = 0, budgets: Sequence[int] | None 
     """Pre-train (or load the cached) ΛCDM network of ``case``, fine-tune it with dummy nodes at each
     N in ``budgets`` (default: the scale's smallest and largest N that fit the train pool), and
     explain the outputs ``params`` of every network (those it predicts; each costs as much as the
-    others) with the scale's :data:`SHAP_SETTINGS`.
+    others) with the scale's :data:`~cosmotransfer.config.SHAP_SETTINGS`.
 
     The pre-trained network is :func:`cosmotransfer.sweeps.pretrained`'s ``main`` network on the
     scale's largest pre-training set — the cache entry the transfer notebooks make. Attributions

@@ -13,8 +13,8 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from .config import NOT_INFORMATIVE, PRIOR_MEAN_MSE, PRIORS, SAVINGS_BOOTSTRAP, STAND_IN_AGREEMENT, TRANSFER_VERDICT
-from .sweeps import BAND, Savings, curves, format_factor, mse_ratio, savings_factor, scratch_n_at, totals
+from .config import BAND, NOT_INFORMATIVE, PRIOR_MEAN_MSE, PRIORS, SAVINGS_BOOTSTRAP, STAND_IN_AGREEMENT, TRANSFER_VERDICT
+from .sweeps import Savings, curves, format_factor, mse_ratio, savings_factor, scratch_n_at, totals
 
 
 @dataclass(frozen=True)

@@ -25,10 +25,9 @@ from functools import lru_cache
 import numpy as np
 from scipy.stats import qmc
 
-from .config import LCDM_PARAMS, PARAM_NAMES, PRIORS, ConfigError, check_in_prior, get_param, lookup
+from .config import (LCDM_PARAMS, PARAM_NAMES, PRIORS, TRAIN_FRACTION, VAL_FRACTION, ConfigError, check_in_prior,
+                     get_param, lookup)
 
-TRAIN_FRACTION = 0.70
-VAL_FRACTION = 0.15  # the test set takes the rest (15%)
 
 
 @dataclass(frozen=True)

@@ -30,7 +30,7 @@ import torch
 from tqdm import tqdm  # plain: tqdm.auto warns in notebooks without ipywidgets
 
 from . import __version__, paths
-from .config import VARIANTS, Scale, get_scale
+from .config import BAND, REFERENCE_BUDGET, VARIANTS, Scale, get_scale
 from .data import (REAL_TIER, DataFileError, LearningSet, SuiteData, atomic_write, find_suite, learning_set, load_suite, read_manifest,
                    stable_hash, suite_path, suite_tier)
 from .simulate import git_commit
@@ -38,8 +38,6 @@ from .train import default_device
 from .transfer import (PRETRAINED_KIND, Case, Pretrained, cached_run, get_case, pretrain, pretrain_config, run,
                        variant_config)
 
-BAND = (0.16, 0.84)  # quantiles of the band around the median
-REFERENCE_BUDGET = 100  # the budget the paper quotes its numbers at
 
 
 def reference_budget(budgets) -> int:

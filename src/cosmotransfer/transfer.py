@@ -31,7 +31,7 @@ import torch
 from torch import nn
 
 from . import __version__, paths
-from .config import (BOTTLENECK, LCDM_PARAMS, N_DUMMY, PRETRAIN_SOURCES, VARIANTS, ConfigError, Scale, TrainConfig,
+from .config import (BOTTLENECK, LCDM_PARAMS, N_DUMMY, PRETRAIN_SOURCES, TRAINING_VERSION, VARIANTS, ConfigError, Scale, TrainConfig,
                      get_scale, lookup)
 from .data import REAL_TIER, LearningSet, atomic_write, stable_hash
 from .models import MLP, FrozenBodyHead
@@ -114,8 +114,6 @@ def get_case(name: str | Case) -> Case:
     return lookup(CASES, name, "case", Case)
 
 
-#: Bump when a change to the training code should invalidate the cached networks and results.
-TRAINING_VERSION = 1
 #: Training stage (``Scale.train`` key) of each variant.
 STAGE_OF = {"scratch": "scratch", "dummy": "finetune", "nodummy": "finetune", "frozen": "head"}
 #: Which pre-trained network each transfer variant starts from.
