@@ -71,7 +71,6 @@ from cosmotransfer.stats import kbins
 
 scale = get_scale(SCALE)
 sweeps.set_threads(scale)
-NOT_BUILT = "not built at this scale (see the note above)"
 nwlh = quijote.nwlh_from_files(NWLH_PK, NWLH_MPK, NWLH_PARAMS)  # None: the shipped real nwLH
 
 # %% [markdown]
@@ -312,10 +311,9 @@ pd.DataFrame({stat: v.ratios for stat, v in s2r.items()}).rename_axis("N").round
 # ## What the stand-in tiers say
 #
 # Before the real nwLH was at hand, this chapter ran on two stand-ins: the **emulated** nwLH
-# (CAMB HMcode-2020 + one 1 Gpc/h box's sample variance, P(k) only, 2,000 points) pre-trained on
-# the emulated BSQ, and the **CPU-simulated** suites of the particle-mesh engine (250 Mpc/h boxes,
-# 19 k bins, marked P(k) and P(k) of the same boxes, 1,000 points) pre-trained on simulated BSQ
-# boxes. Each conclusion below is computed the same way on each tier; "agrees" means the same
+# (CAMB HMcode-2020 + one 1 Gpc/h box's sample variance, P(k) only) pre-trained on the emulated
+# BSQ, and the **CPU-simulated** suites of the particle-mesh engine (the paper's resolution in
+# small boxes; marked P(k) and P(k) of the same boxes) pre-trained on simulated BSQ boxes. Each conclusion below is computed the same way on each tier; "agrees" means the same
 # verdict, or savings factors on the same side of 1 within a factor of 2 (`config.STAND_IN_AGREEMENT`).
 
 # %%
@@ -327,6 +325,10 @@ for case, message in missing.items():
     else:
         sw[case] = sweeps.sweep(case, scale, variants=("scratch", "dummy"), seed=SEED, progress=False)
         curve[case] = sweeps.curves(sw[case].table)
+        ls = sweeps.case_data(case, scale)
+        glue(f"{case}_size", f"{len(ls):,} simulations (pool {ls.n_pool}), {ls.x.shape[1]} k bins", display=False)
+    if message:
+        glue(f"{case}_size", "not at hand at this scale", display=False)
 
 
 def stand_in(stat: str, what):
@@ -355,11 +357,12 @@ for col in [c for c in table.columns if c.endswith("vs real Quijote")]:
 table
 
 # %% [markdown]
-# Of the conclusions each stand-in can test, the emulated tier agrees with the real data on
-# {glue:text}`agree_emulated` and the CPU-simulated tier on {glue:text}`agree_cpu_simulated`.
-# The CPU-simulated marked spectrum comes from boxes 64 times smaller in volume than Quijote's,
-# with 19 k bins instead of 79 and a pool of 700: where it disagrees with the real nwLH on the
-# marked-spectrum verdicts, the real data decide.
+# The stand-in suites at this scale: emulated nwLH {glue:text}`mnu_pk_size`; CPU-simulated
+# {glue:text}`mnu_mpk_size`; the real nwLH {glue:text}`n_nwlh` simulations (pool
+# {glue:text}`n_pool`), 79 k bins. Of the conclusions each stand-in can test, the emulated tier
+# agrees with the real data on {glue:text}`agree_emulated` and the CPU-simulated tier on
+# {glue:text}`agree_cpu_simulated`. Where a stand-in disagrees with the real nwLH, the real data
+# decide.
 #
 # Every sweep is written as a tidy table (one row per variant, pre-training size, N, seed and
 # parameter) with its provenance beside it; the real-data P(k) sweep's:

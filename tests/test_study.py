@@ -76,6 +76,8 @@ def test_sweep_uses_the_books_cached_pretraining(user_files, tmp_path, isolated_
     ({"--pretrain": "bsq_real"}, "valid pre-training sources"),
     ({"--variants": "dummy"}, "must include scratch"),
     ({"--params": "params_wide.txt"}, "Mnu=1.5 lies outside its prior"),
+    ({"--targets": "Om,s8,Om"}, "--targets repeats a name"),
+    ({"--targets": ""}, "name the parameter table's columns"),
 ])
 def test_bad_input_is_one_clear_error_and_writes_nothing(user_files, tmp_path, isolated_cache, capsys, over, message):
     d = user_files

@@ -120,3 +120,16 @@ def test_every_scale_has_every_stage():
             cfg = variant_config(v, name)
             assert cfg.max_epochs == get_scale(name).max_epochs or cfg.max_epochs
             assert cfg.betas == (0.5, 0.999) and cfg.batch_size == 32
+
+
+def test_a_network_pretrained_on_other_bins_is_refused():
+    from toy import toy_suite
+
+    from cosmotransfer.config import ConfigError, TrainConfig
+    from cosmotransfer.data import learning_set
+    from cosmotransfer.transfer import Pretrained, build_model, new_mlp
+
+    ls = learning_set(toy_suite(40, True, seed=0, name="nwlh"))
+    net = Pretrained(new_mlp(19, 5, TrainConfig(hidden=(8,), n_dummy=2), seed=0), "k", {"targets": list(ls.targets[:5])})
+    with pytest.raises(ConfigError, match="reads 19 k bins, the fine-tuning data 79"):
+        build_model("dummy", ls.x.shape[1], ls.targets, TrainConfig(), 0, net)

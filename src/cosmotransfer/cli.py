@@ -98,11 +98,12 @@ def _cmd_convert_quijote(args) -> int:
 def _cmd_sweep(args) -> int:
     from .study import parse_list, run_study
 
+    given = {"variants": parse_list(args.variants), "budgets": parse_list(args.budgets, int),
+             "seeds": parse_list(args.seeds, int), "pretrain": args.pretrain, "scale": args.scale}
     out = run_study(
         pk=args.pk, mpk=args.mpk, params=args.params, param_names=parse_list(args.param_names),
-        targets=parse_list(args.targets), stat=args.stat, pretrain=args.pretrain, pretrain_stat=args.pretrain_stat,
-        variants=parse_list(args.variants), budgets=parse_list(args.budgets, int), seeds=parse_list(args.seeds, int),
-        scale=args.scale, workers=args.workers, out=Path(args.out),
+        targets=parse_list(args.targets), stat=args.stat, pretrain_stat=args.pretrain_stat, workers=args.workers,
+        out=Path(args.out), **{k: v for k, v in given.items() if v},  # the rest: run_study's defaults
     )
     print(f"wrote {out / 'results.csv'}, {out / 'summary.json'}, {out / 'curves.png'}")
     return 0
@@ -168,13 +169,13 @@ def main(argv: list[str] | None = None) -> int:
     w.add_argument("--param-names", required=True, help="its columns, e.g. Om,Ob,h,ns,s8,Mnu,w")
     w.add_argument("--targets", required=True, help="what the network infers, e.g. Om,Ob,h,ns,s8,Mnu")
     w.add_argument("--stat", default="pk", choices=["pk", "mpk"], help="the statistic to fine-tune on")
-    w.add_argument("--pretrain", default="quijote_lh", help="pre-training source: quijote_lh or emulated_bsq")
+    w.add_argument("--pretrain", default=None, help="pre-training source: quijote_lh (default) or emulated_bsq")
     w.add_argument("--pretrain-stat", default=None, choices=["pk", "mpk"],
                    help="statistic of the pre-training (default: --stat where the source has it, else pk)")
-    w.add_argument("--variants", default="scratch,dummy", help="from scratch,dummy,nodummy,frozen")
-    w.add_argument("--budgets", default="50,100,200", help="training-set sizes N")
-    w.add_argument("--seeds", default="0,1,2", help="training seeds (the band's members)")
-    w.add_argument("--scale", default=DEFAULT_SCALE, help=f"{', '.join(SCALES)}: networks and epochs (default {DEFAULT_SCALE})")
+    w.add_argument("--variants", default=None, help="from scratch,dummy,nodummy,frozen (default scratch,dummy)")
+    w.add_argument("--budgets", default=None, help="training-set sizes N (default 50,100,200)")
+    w.add_argument("--seeds", default=None, help="training seeds, the band's members (default 0,1,2)")
+    w.add_argument("--scale", default=None, help=f"{', '.join(SCALES)}: networks and epochs (default {DEFAULT_SCALE})")
     w.add_argument("--workers", type=int, default=None, help="training processes at once (default: the scale's)")
     w.add_argument("--out", required=True, help="output folder")
     w.set_defaults(func=_cmd_sweep)

@@ -28,7 +28,7 @@ from pathlib import Path
 import numpy as np
 
 from . import paths
-from .config import LCDM_PARAMS, PARAM_NAMES, USER_SPLIT_SEED, check_in_prior, fiducial_vector, get_param, get_scale
+from .config import LCDM_PARAMS, PARAM_NAMES, REAL_TIER, USER_SPLIT_SEED, check_in_prior, fiducial_vector, get_param, get_scale
 from .stats import kbins
 from .suites import SUITES, Split, get_suite, make_split
 from .suites import split as suite_split
@@ -223,8 +223,6 @@ def read_suite(path: Path, verify: bool = True) -> SuiteData:
 SIMULATED_ONLY_STATS = ("mpk",)
 #: Suites whose physics only the simulated tier has (primordial non-Gaussianity).
 SIMULATED_ONLY_SUITES = ("png_eq", "png_lc")
-#: The tier of the real Quijote summaries (:mod:`cosmotransfer.quijote`): shipped, never generated.
-REAL_TIER = "quijote"
 
 
 def log_summaries(stat: np.ndarray, name: str = "summary") -> np.ndarray:

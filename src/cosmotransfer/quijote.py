@@ -29,8 +29,8 @@ import numpy as np
 
 from . import paths
 from .config import LCDM_PARAMS, QUIJOTE_K_RTOL, ConfigError, lookup
-from .data import REAL_TIER as TIER
-from .data import DataFileError, SuiteData, load_quijote, read_manifest, sha256_file, write_suite
+from .config import REAL_TIER as TIER
+from .data import DataFileError, SuiteData, load_quijote, log_summaries, sha256_file, write_suite
 from .stats import kbins
 
 CITATIONS = {
@@ -100,11 +100,7 @@ def read_real_suite(name: str, pk, params, mpk=None, param_names: tuple[str, ...
     real = get_real_suite(name)
     data = load_quijote(pk, params, param_names=param_names or real.param_names, mpk=mpk, name=real.name)
     for stat, a in data.stats.items():
-        bad = ~np.isfinite(a) | (a <= 0)
-        if bad.any():
-            row = int(np.flatnonzero(bad.any(axis=1))[0])
-            raise DataFileError(f"{stat} of {name} has {int(bad.sum())} non-positive or non-finite entries "
-                                f"(first in row {row}); a power spectrum must be positive — check the file")
+        log_summaries(a, f"{stat} of {name}")  # one clear error for non-positive or non-finite spectra
     data.tier = TIER
     data.seeds = np.full(len(data), -1, dtype=np.int64)
     data.meta = {"suite": real.name, "tier": TIER, "param_names": list(real.param_names)}
@@ -117,7 +113,8 @@ def convert(source: Path | None = None, out_dir: Path | None = None) -> list[Pat
 
     Every source file must be there and consistent (shapes, k bins within ``QUIJOTE_K_RTOL`` of
     the project's, parameters inside the prior table, positive spectra); otherwise one
-    DataFileError names the problem and nothing is written.
+    DataFileError (ConfigError for a parameter outside its prior) names the problem, and nothing is
+    written: every check runs before the first file is written.
     """
     source = Path(source or paths.QUIJOTE_DIR)
     out_dir = Path(out_dir or paths.DATA_DIR / TIER)
@@ -147,11 +144,6 @@ def convert(source: Path | None = None, out_dir: Path | None = None) -> list[Pat
         write_suite(path, data, extra_manifest=extra)
         written.append(path)
     return written
-
-
-def shipped_size(name: str) -> int:
-    """Simulations in the shipped real suite file ``name`` (from its manifest)."""
-    return int(read_manifest(suite_path(name))["n"])
 
 
 def nwlh_from_files(pk: str = "", mpk: str = "", params: str = "") -> SuiteData | None:

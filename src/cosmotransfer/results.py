@@ -39,8 +39,9 @@ class SavingsInterval:
 def savings_interval(table: pd.DataFrame, variant: str, n: int, baseline: str = "scratch",
                      n_pretrain: int | None = None) -> SavingsInterval:
     """:func:`savings_factor` of one case's tidy sweep table, with a bootstrap band over seeds
-    (``config.SAVINGS_BOOTSTRAP``). A resampled factor that is a bound (scratch never reaches the
-    transfer MSE on the grid) enters at the bound, so the band is conservative there."""
+    (``config.SAVINGS_BOOTSTRAP``). A resampled factor that is a bound enters at the bound: a lower
+    bound (">", scratch never reaches the transfer MSE on the grid) keeps the band conservative; an
+    upper bound ("<", transfer no better than scratch at the smallest N) raises its lower end."""
     tot = totals(table)
     if n_pretrain is None:
         n_pretrain = tot[tot.variant == variant].n_pretrain.max()
@@ -64,7 +65,7 @@ def savings_interval(table: pd.DataFrame, variant: str, n: int, baseline: str = 
 
 def not_informative(curve: pd.DataFrame, param: str) -> bool:
     """True when no variant learns ``param``: every median MSE in ``curve`` (all variants, all N)
-    stays within ``NOT_INFORMATIVE["margin"]`` of the prior-mean MSE, 1/12."""
+    stays above ``1 − NOT_INFORMATIVE["margin"]`` times the prior-mean MSE, 1/12 (near it, or worse)."""
     c = curve[curve.param == param]
     if c.empty:
         raise KeyError(f"no curve for {param!r}")

@@ -252,16 +252,13 @@ def ensure_smoke_suite(suite: str, stat: str = "pk", tier: str | None = None, n:
 def ensure_smoke_suites(progress: bool = False) -> list[Path]:
     """:func:`ensure_smoke_suite` for every suite a case reads at the smoke scale (fine-tuning and
     pre-training); the book runner calls it before a smoke build."""
-    from .config import get_scale
-    from .transfer import CASES
+    from .transfer import CASES, case_tier, pretrain_sizes, pretrain_tier
 
-    sc = get_scale("smoke")
     made = []
     for c in CASES.values():
-        pre_tier = c.pretrain_tier or c.tier
-        wanted = [(c.suite, c.stat, c.tier, None)]
-        if pre_tier is None or pre_tier == sc.tier:  # the emulated pre-training suites, at their largest size
-            wanted.append((c.pretrain_suite, c.source_stat, pre_tier, max(sc.pretrain_sizes(sc.tier, c.pretrain_suite))))
+        wanted = [(c.suite, c.stat, case_tier(c, "smoke"), None)]
+        if pretrain_tier(c, "smoke") == "emulated":  # at the largest pre-training size
+            wanted.append((c.pretrain_suite, c.source_stat, "emulated", max(pretrain_sizes(c, "smoke"))))
         for suite, stat, tier, n in wanted:
             if (path := ensure_smoke_suite(suite, stat, tier, n, progress)) is not None:
                 made.append(path)

@@ -13,8 +13,9 @@ clear error naming the fix, before anything trains), runs the sweep, and writes 
                   "provenance": {…}}`` — a factor is null where it is only a bound (see ``savings_bound``);
 ``curves.png``    total and per-parameter MSE vs N.
 
-The three files are made in a temporary folder beside ``out`` and moved in only when all exist,
-so a failed or interrupted run leaves nothing half-written in ``out``.
+The three files are made in a temporary folder beside ``out`` and moved in only when all exist (a
+new ``out`` appears whole; in an existing one each file is replaced atomically), so a failed or
+interrupted run leaves nothing half-written in ``out``.
 """
 from __future__ import annotations
 
@@ -27,7 +28,8 @@ from pathlib import Path
 
 import numpy as np
 
-from .config import LCDM_PARAMS, N_DUMMY, PRETRAIN_SOURCES, VARIANTS, ConfigError, get_param, get_scale, lookup
+from .config import (DEFAULT_SCALE, LCDM_PARAMS, N_DUMMY, PRETRAIN_SOURCES, TRANSFER_VERDICT, VARIANTS, ConfigError, get_param,
+                     get_scale, lookup)
 from .data import load_quijote, log_summaries, sha256_file
 from .transfer import Case
 
@@ -60,10 +62,14 @@ def user_case(stat: str, targets: tuple[str, ...], pretrain: str, pretrain_stat:
 
 def check_inputs(param_names: tuple[str, ...], targets: tuple[str, ...], variants: tuple[str, ...]) -> None:
     """Names against the prior table, the parameter columns and the variants (ConfigError)."""
+    if not param_names or not targets:
+        raise ConfigError("name the parameter table's columns (--param-names) and the targets (--targets), "
+                          "e.g. --param-names Om,Ob,h,ns,s8,Mnu,w --targets Om,Ob,h,ns,s8,Mnu")
     for name in param_names + targets:
         get_param(name)
-    if len(set(param_names)) != len(param_names):
-        raise ConfigError(f"--param-names repeats a name: {', '.join(param_names)}")
+    for flag, names in (("--param-names", param_names), ("--targets", targets)):
+        if len(set(names)) != len(names):
+            raise ConfigError(f"{flag} repeats a name: {', '.join(names)}")
     missing = [t for t in targets if t not in param_names]
     if missing:
         raise ConfigError(f"targets {', '.join(missing)} are not columns of the parameter table "
@@ -82,7 +88,7 @@ def check_inputs(param_names: tuple[str, ...], targets: tuple[str, ...], variant
 def run_study(pk, params, param_names: tuple[str, ...], targets: tuple[str, ...], out: Path, stat: str = "pk",
               mpk=None, pretrain: str = "quijote_lh", pretrain_stat: str | None = None,
               variants: tuple[str, ...] = ("scratch", "dummy"), budgets: tuple[int, ...] = (50, 100, 200),
-              seeds: tuple[int, ...] = (0, 1, 2), scale: str = "book", workers: int | None = None,
+              seeds: tuple[int, ...] = (0, 1, 2), scale: str = DEFAULT_SCALE, workers: int | None = None,
               progress: bool = True) -> Path:
     """Run the transfer study on a user's suite and write ``out``/{results.csv, summary.json, curves.png}.
 
@@ -114,6 +120,11 @@ def run_study(pk, params, param_names: tuple[str, ...], targets: tuple[str, ...]
     out = Path(out)
     if out.exists() and not out.is_dir():
         raise ConfigError(f"--out {out} is a file; name a folder")
+    try:  # fail now, not after the training, if the results cannot be written there
+        out.parent.mkdir(parents=True, exist_ok=True)
+        tempfile.TemporaryFile(dir=out.parent).close()
+    except OSError as e:
+        raise ConfigError(f"cannot write next to --out {out}: {e}") from None
 
     # the seeds given are the members of the band; the pre-trained network is the book's (seed 0),
     # so a study reuses the book's cached pre-training
@@ -131,14 +142,15 @@ def run_study(pk, params, param_names: tuple[str, ...], targets: tuple[str, ...]
         band[v] = {str(n): [round(s.lo, 4), round(s.hi, 4)] for n, s in iv.items()}
         ratio[v] = {p: {str(n): round(float(r), 6) for n, r in sweeps.mse_ratio(curve, v, p).items()}
                     for p in ("total",) + tuple(targets)}
-        verdict[v] = {p: results.transfer_verdict(curve, p, v).verdict for p in targets}
+        # the verdict reads the small budgets (N ≤ TRANSFER_VERDICT["n_max"]); none swept: no verdict
+        verdict[v] = ({p: results.transfer_verdict(curve, p, v).verdict for p in targets}
+                      if min(budgets) <= TRANSFER_VERDICT["n_max"] else None)
     inputs = {name: {"path": str(Path(src)), "sha256": sha256_file(Path(src))}
               for name, src in (("pk", pk), ("mpk", mpk), ("params", params))
               if isinstance(src, (str, Path)) and Path(src).is_file()}
     summary = {"savings": savings, "savings_band": band, "savings_bound": bound, "ratio": ratio, "verdict": verdict,
                "provenance": {**sw.provenance, "inputs": inputs, "param_names": list(param_names)}}
 
-    out.parent.mkdir(parents=True, exist_ok=True)
     tmp = Path(tempfile.mkdtemp(prefix=f".{out.name}.", dir=out.parent))
     try:
         table.to_csv(tmp / "results.csv", index=False)
@@ -146,9 +158,11 @@ def run_study(pk, params, param_names: tuple[str, ...], targets: tuple[str, ...]
         fig = mse_vs_budget(curve, title=case.title)
         fig.savefig(tmp / "curves.png", dpi=120)
         plt.close(fig)
-        out.mkdir(exist_ok=True)
-        for f in ("results.csv", "summary.json", "curves.png"):
-            os.replace(tmp / f, out / f)
+        if not out.exists():
+            os.rename(tmp, out)  # the whole folder appears at once
+        else:  # an existing folder: each file is replaced atomically
+            for f in ("results.csv", "summary.json", "curves.png"):
+                os.replace(tmp / f, out / f)
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
     return out

@@ -1,4 +1,4 @@
-"""The six suite designs, their simulation seeds and their train/validation/test splits.
+"""The seven suite designs, their simulation seeds and their train/validation/test splits.
 
 Each suite mirrors a Quijote suite (``../shared/PAPER.md``):
 

@@ -31,12 +31,11 @@ from tqdm import tqdm  # plain: tqdm.auto warns in notebooks without ipywidgets
 
 from . import __version__, paths
 from .config import BAND, REFERENCE_BUDGET, VARIANTS, Scale, get_scale
-from .data import (REAL_TIER, DataFileError, LearningSet, SuiteData, atomic_write, find_suite, learning_set, load_suite, read_manifest,
-                   stable_hash, suite_path, suite_tier)
+from .data import DataFileError, LearningSet, SuiteData, atomic_write, find_suite, learning_set, load_suite, stable_hash
 from .simulate import git_commit
 from .train import default_device
-from .transfer import (PRETRAINED_KIND, Case, Pretrained, cached_run, get_case, pretrain, pretrain_config, run,
-                       variant_config)
+from .transfer import (PRETRAINED_KIND, Case, Pretrained, cached_run, case_tier, get_case, pretrain, pretrain_config,
+                       pretrain_sizes, pretrain_tier, run, variant_config)
 
 
 
@@ -69,30 +68,6 @@ def pretrain_data(case: Case | str, scale: Scale | str, n_pretrain: int | None =
     n = n_pretrain or max(pretrain_sizes(case, sc))
     data = load_suite(case.pretrain_suite, sc, case.source_stat, n=n, tier=pretrain_tier(case, sc))
     return learning_set(data, case.source_stat)
-
-
-def case_tier(case: Case | str, scale: Scale | str) -> str:
-    """The tier a case's fine-tuning suite is read from."""
-    case = get_case(case)
-    return suite_tier(case.suite, case.stat, scale, case.tier)
-
-
-def pretrain_tier(case: Case | str, scale: Scale | str) -> str:
-    """The tier of a case's pre-training suite: its own if the case names one, else that of the
-    fine-tuning suite (a PNG suite exists only in the simulated tier, so its ΛCDM network is
-    pre-trained there)."""
-    case = get_case(case)
-    return case.pretrain_tier or case_tier(case, scale)
-
-
-def pretrain_sizes(case: Case | str, scale: Scale | str) -> tuple[int, ...]:
-    """The scale's pre-training sizes that the case's pre-training suite file holds (see
-    :meth:`~cosmotransfer.config.Scale.pretrain_sizes`); for the real tier, its whole file."""
-    case, sc = get_case(case), get_scale(scale)
-    tier = pretrain_tier(case, sc)
-    if tier == REAL_TIER:
-        return (int(read_manifest(suite_path(case.pretrain_suite, tier, sc))["n"]),)
-    return sc.pretrain_sizes(tier, case.pretrain_suite)
 
 
 def budget_grid(case: Case | str, scale: Scale | str, n_pool: int, budgets: tuple[int, ...] | None = None) -> tuple[int, ...]:

@@ -33,7 +33,8 @@ from torch import nn
 from . import __version__, paths
 from .config import (BOTTLENECK, LCDM_PARAMS, N_DUMMY, PRETRAIN_SOURCES, TRAINING_VERSION, VARIANTS, ConfigError, Scale, TrainConfig,
                      get_scale, lookup)
-from .data import REAL_TIER, LearningSet, atomic_write, stable_hash
+from .config import REAL_TIER
+from .data import LearningSet, atomic_write, read_manifest, stable_hash, suite_path, suite_tier
 from .models import MLP, FrozenBodyHead
 from .suites import get_suite
 from .train import default_device, fit, mse_per_param, predict
@@ -112,6 +113,30 @@ CASES: dict[str, Case] = {
 def get_case(name: str | Case) -> Case:
     """The case called ``name``; a clear error naming the valid choices otherwise."""
     return lookup(CASES, name, "case", Case)
+
+
+def case_tier(case: Case | str, scale: Scale | str) -> str:
+    """The tier a case's fine-tuning suite is read from."""
+    case = get_case(case)
+    return suite_tier(case.suite, case.stat, scale, case.tier)
+
+
+def pretrain_tier(case: Case | str, scale: Scale | str) -> str:
+    """The tier of a case's pre-training suite: its own if the case names one, else that of the
+    fine-tuning suite (a PNG suite exists only in the simulated tier, so its ΛCDM network is
+    pre-trained there)."""
+    case = get_case(case)
+    return case.pretrain_tier or case_tier(case, scale)
+
+
+def pretrain_sizes(case: Case | str, scale: Scale | str) -> tuple[int, ...]:
+    """The scale's pre-training sizes that the case's pre-training suite file holds (see
+    :meth:`~cosmotransfer.config.Scale.pretrain_sizes`); for the real tier, its whole file."""
+    case, sc = get_case(case), get_scale(scale)
+    tier = pretrain_tier(case, sc)
+    if tier == REAL_TIER:
+        return (int(read_manifest(suite_path(case.pretrain_suite, tier, sc))["n"]),)
+    return sc.pretrain_sizes(tier, case.pretrain_suite)
 
 
 #: Training stage (``Scale.train`` key) of each variant.
@@ -198,6 +223,9 @@ def build_model(variant: str, n_in: int, targets: tuple[str, ...], cfg: TrainCon
     if pretrained is None:
         raise ConfigError(f"variant {variant!r} needs a pre-trained network")
     base: MLP = pretrained.model
+    if base.n_in != n_in:
+        raise ConfigError(f"the pre-trained network reads {base.n_in} k bins, the fine-tuning data {n_in}: "
+                          "pre-train on a suite with the same bins (the real and emulated tiers share Quijote's 79)")
     torch.manual_seed(seed)
     if variant == "dummy":
         model = copy.deepcopy(base)
