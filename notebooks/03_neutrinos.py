@@ -66,10 +66,12 @@ from cosmotransfer.config import TRANSFER_VERDICT, get_scale
 from cosmotransfer.data import load_suite, suite_responses
 from cosmotransfer.figures.learning import PLAIN, skipped, transfer_ratio, transfers_vs_budget
 from cosmotransfer.figures.sim import suite_overview
+from cosmotransfer.fisher import suite_fisher
 from cosmotransfer.sim.neutrinos import response_cosine
 from cosmotransfer.stats import kbins
 
 scale = get_scale(SCALE)
+STAT_NAMES = {"pk": "P(k)", "mpk": "marked P(k)"}
 sweeps.set_threads(scale)
 nwlh = quijote.nwlh_from_files(NWLH_PK, NWLH_MPK, NWLH_PARAMS)  # None: the shipped real nwLH
 
@@ -127,8 +129,25 @@ for st in ("pk", "mpk"):
 # {glue:text}`cos_mpk` for the marked P(k); with every bin weighted alike, {glue:text}`cos_pk_flat`
 # and {glue:text}`cos_mpk_flat`. Mν is varied at fixed σ8, so its imprint is a change of shape;
 # the sign of the cosine says whether that shape change looks like more σ8 (+) or less (−), its
-# size how little is left to tell the two apart. This is a property of the data alone, computed
-# before any network is trained; the transfer results below show what it does to fine-tuning.
+# size how little is left to tell the two apart.
+#
+# All seven parameters at once: a linear-response Fisher forecast (`fisher.suite_fisher`: these
+# responses, with one 1 Gpc/$h$ box's sample variance per bin), as each parameter's error over its
+# prior's standard deviation — conditional (the others known) and marginal (the others free).
+
+# %%
+fisher_table = pd.concat({STAT_NAMES[st]: suite_fisher(real, st).table() for st in ("pk", "mpk")}, axis=1)
+for st in ("pk", "mpk"):
+    glue(f"fisher_mnu_{st}", f"{fisher_table[(STAT_NAMES[st], 'marginal / prior')][PLAIN['Mnu']]:.2f}",
+         display=False)
+fisher_table.round(3)
+
+# %% [markdown]
+# Mν's marginal error is {glue:text}`fisher_mnu_pk` of its prior's standard deviation with P(k) and
+# {glue:text}`fisher_mnu_mpk` with the marked P(k) (at or above 1: to linear order the statistic
+# cannot separate Mν from the others over the prior). These are properties of the data alone,
+# computed before any network is trained; the transfer results below show what they do to
+# fine-tuning.
 #
 # {glue:text}`n_nwlh` real nwLH simulations: {glue:text}`n_pool` in the train pool,
 # {glue:text}`n_val` for validation (early stopping) and {glue:text}`n_test` for the test MSE.

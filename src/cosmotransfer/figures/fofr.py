@@ -54,3 +54,27 @@ def boost_vs_fremu(k: np.ndarray, boost: dict, fremu: dict, linear: dict | None 
         ax.xaxis.set_minor_formatter(NullFormatter())
     return fig
 
+
+
+def suite_response_panel(k: np.ndarray, fits: dict, names: tuple[str, ...], title: str = ""):
+    """How a suite's ln P(k) moves across each parameter's whole prior (scaled θ̂), read off the
+    suite itself: ``fits`` = :func:`cosmotransfer.data.suite_responses` (slope, standard error per
+    bin), drawn for ``names`` with ± 2 standard errors. Curves of the same shape up to a factor are
+    directions the statistic cannot tell apart."""
+    from ..config import get_param
+
+    fig, ax = plt.subplots(figsize=(6.4, 3.6))
+    for i, n in enumerate(names):
+        slope, se = fits[n]
+        ax.fill_between(k, slope - 2 * se, slope + 2 * se, color=f"C{i}", alpha=0.25, lw=0)
+        ax.plot(k, slope, color=f"C{i}", label=f"${get_param(n).label}$")
+    ax.axhline(0, color="0.3", lw=0.8)
+    ax.set_xscale("log")
+    ax.xaxis.set_minor_formatter(NullFormatter())
+    ax.set_xlabel(r"$k\ [h\,{\rm Mpc}^{-1}]$")
+    ax.set_ylabel(r"$\partial \ln P / \partial\hat\theta$ (whole prior)")
+    ax.legend(fontsize=8, ncol=2)
+    if title:
+        ax.set_title(title, fontsize=9)
+    fig.tight_layout()
+    return fig
