@@ -122,3 +122,16 @@ def test_parameters_shown_once_with_the_values_that_ran(book, name):
     assert len(re.findall(r"^\s*SCALE\s*=", text, flags=re.M)) == 1, "the parameters cell is shown twice (or not at all)"
     scale = json.loads((book / "book" / f"{name}.ipynb").read_text())["metadata"]["papermill"]["parameters"]["SCALE"]
     assert re.search(rf"SCALE\s*=\s*(&#39;|'){scale}(&#39;|')", text), f"the page does not show SCALE = {scale!r}"
+
+
+#: What must never reach a rendered page: warnings, tracebacks, and paths of the build machine.
+NOISE = re.compile(r"Warning\b|Traceback|site-packages|(?<![\w.])/(?:work|tmp|home|root|usr|opt)/")
+
+
+@pytest.mark.parametrize("page", ["intro", "design"] + chapters())
+def test_rendered_text_is_clean(book, page):
+    html = (book / "_build" / "html" / "book" / f"{page}.html").read_text()
+    body = re.sub(r"<(script|style)\b.*?</\1>", "", html, flags=re.S)
+    text = re.sub(r"<[^>]+>", "", body)
+    hits = sorted({m.group(0) for m in NOISE.finditer(text)})
+    assert not hits, f"{page}: the rendered page shows {hits}"
