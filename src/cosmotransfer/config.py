@@ -278,6 +278,11 @@ SHAP_FLIP_THRESHOLD = 0.1
 #: The cases chapter 06 compares every variant on (all four variants each): the stand-ins, and the
 #: real nwLH with P(k) and with the marked P(k).
 RANKING_CASES = ("mnu_pk", "mnu_mpk", "mnu_pk_sim", "fr_pk", "png_eq", "png_lc", "mnu_pk_q", "mnu_mpk_q")
+#: The degeneracy audit (:mod:`cosmotransfer.audit`, chapter 09): the cases whose new parameters it
+#: predicts, and the bootstrap of its rank correlations (over fine-tuning suites).
+AUDIT_CASES = ("mnu_pk_q", "mnu_pk_q_emu", "mnu_mpk_q", "mnu_p2mpk_q", "mnu_p2mpk_q_emu", "mnu_pk", "mnu_pk_sim",
+               "mnu_mpk", "fr_pk", "png_eq", "png_lc")
+AUDIT_BOOTSTRAP = {"draws": 2000, "seed": 0, "band": BAND}
 #: Width of the bottleneck layer the frozen variant's pre-trained network ends in (the paper's 10).
 BOTTLENECK = 10
 
