@@ -125,8 +125,9 @@ miss.round(3)
 
 # %% [markdown]
 # {glue:text}`n_misses` of {glue:text}`n_points`: {glue:text}`misses`. A parameter that no variant
-# learns cannot show negative transfer whatever its responses; and a negative cosine is necessary
-# for the σ8 reading to hurt, not sufficient — the pre-trained network may rely on other bins.
+# learns shows ratios near 1 whatever its responses; and a negative cosine flags a risk without
+# deciding it — the pre-trained network may read σ8 from other bins, or fine-tuning may unlearn
+# the reading fast enough.
 #
 # ## Summary
 # - Read off the fine-tuning suite alone, the sign of cos(p, σ8) ranks the cases by their measured
