@@ -696,3 +696,10 @@ else:
 # ### What's next
 # The suites' spectra come from two data tiers — simulated (particle mesh) and emulated (theory
 # plus the sample variance of one box); the {doc}`design` page says which tier each chapter uses.
+
+# %% [markdown]
+# ```{admonition} Re-run this chapter
+# `cosmotransfer book --only 01 --scale smoke -p SEED=1 --out my-book` executes this chapter
+# again — at any scale, with any of the parameters of its first code cell (`-p NAME=VALUE`) —
+# into `my-book/book/01_data.ipynb`; without `--only` it executes and builds the whole book.
+# ```

@@ -203,3 +203,10 @@ pd.DataFrame({f"pre-trained on {n:,}": [str(sweeps.savings_factor(curve, "dummy"
 # ### What's next
 # {doc}`03_neutrinos` fine-tunes this network on massive neutrinos, with P(k) and with the
 # marked power spectrum.
+
+# %% [markdown]
+# ```{admonition} Re-run this chapter
+# `cosmotransfer book --only 02 --scale smoke -p SEED=1 --out my-book` executes this chapter
+# again — at any scale, with any of the parameters of its first code cell (`-p NAME=VALUE`) —
+# into `my-book/book/02_pretraining.ipynb`; without `--only` it executes and builds the whole book.
+# ```

@@ -411,3 +411,10 @@ pd.Series({**{k: prov[k] for k in keys},
 #
 # ### What's next
 # {doc}`04_modified_gravity` adds a second new parameter, the f(R) amplitude $f_{R0}$.
+
+# %% [markdown]
+# ```{admonition} Re-run this chapter
+# `cosmotransfer book --only 03 --scale smoke -p SEED=1 --out my-book` executes this chapter
+# again — at any scale, with any of the parameters of its first code cell (`-p NAME=VALUE`) —
+# into `my-book/book/03_neutrinos.ipynb`; without `--only` it executes and builds the whole book.
+# ```

@@ -156,3 +156,10 @@ table.round(3)
 # ### What's next
 # {doc}`05_png` turns to primordial non-Gaussianity, where the paper expects gains only when
 # ΛCDM parameters vary too.
+
+# %% [markdown]
+# ```{admonition} Re-run this chapter
+# `cosmotransfer book --only 04 --scale smoke -p SEED=1 --out my-book` executes this chapter
+# again — at any scale, with any of the parameters of its first code cell (`-p NAME=VALUE`) —
+# into `my-book/book/04_modified_gravity.ipynb`; without `--only` it executes and builds the whole book.
+# ```

@@ -136,3 +136,10 @@ else:
 #
 # ### What's next
 # {doc}`06_architectures` compares the four ways of transferring on every case.
+
+# %% [markdown]
+# ```{admonition} Re-run this chapter
+# `cosmotransfer book --only 05 --scale smoke -p SEED=1 --out my-book` executes this chapter
+# again — at any scale, with any of the parameters of its first code cell (`-p NAME=VALUE`) —
+# into `my-book/book/05_png.ipynb`; without `--only` it executes and builds the whole book.
+# ```

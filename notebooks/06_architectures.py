@@ -125,3 +125,10 @@ rank.rename(index=lambda v: VARIANT_STYLE[v]["label"], columns=titles).round(3)
 #   output layer: keeping the pre-trained output rows is what separates them.
 # - Freezing a 10-unit ΛCDM bottleneck helps at the smallest budgets but caps what more
 #   simulations can add.
+
+# %% [markdown]
+# ```{admonition} Re-run this chapter
+# `cosmotransfer book --only 06 --scale smoke -p SEED=1 --out my-book` executes this chapter
+# again — at any scale, with any of the parameters of its first code cell (`-p NAME=VALUE`) —
+# into `my-book/book/06_architectures.ipynb`; without `--only` it executes and builds the whole book.
+# ```

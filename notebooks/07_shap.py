@@ -244,3 +244,10 @@ else:
 # ### What's next
 # The attributions are computed for one training seed; the transfer chapters show how much the
 # test MSE itself varies between seeds.
+
+# %% [markdown]
+# ```{admonition} Re-run this chapter
+# `cosmotransfer book --only 07 --scale smoke -p SEED=1 --out my-book` executes this chapter
+# again — at any scale, with any of the parameters of its first code cell (`-p NAME=VALUE`) —
+# into `my-book/book/07_shap.ipynb`; without `--only` it executes and builds the whole book.
+# ```

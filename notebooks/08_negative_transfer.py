@@ -138,3 +138,10 @@ miss.round(3)
 #   cosine flags a risk of negative transfer for that parameter. {glue:text}`n_points` points from
 #   {glue:text}`n_groups` suites of one paper's cases are a small sample, and mitigations are not
 #   part of this chapter yet.
+
+# %% [markdown]
+# ```{admonition} Re-run this chapter
+# `cosmotransfer book --only 08 --scale smoke -p SEED=1 --out my-book` executes this chapter
+# again — at any scale, with any of the parameters of its first code cell (`-p NAME=VALUE`) —
+# into `my-book/book/08_negative_transfer.ipynb`; without `--only` it executes and builds the whole book.
+# ```

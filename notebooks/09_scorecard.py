@@ -123,3 +123,10 @@ glue("margin", f"{NOT_INFORMATIVE['margin']:.0%}", display=False)
 # - Equilateral PNG: {glue:text}`verdict_png_eq`; local PNG: {glue:text}`verdict_png_lc`; the
 #   variants' ranking: {glue:text}`verdict_ranking`; a gain already from the smaller pre-training
 #   set: {glue:text}`verdict_pretrain_size`; SHAP: {glue:text}`verdict_shap`.
+
+# %% [markdown]
+# ```{admonition} Re-run this chapter
+# `cosmotransfer book --only 09 --scale smoke -p SEED=1 --out my-book` executes this chapter
+# again — at any scale, with any of the parameters of its first code cell (`-p NAME=VALUE`) —
+# into `my-book/book/09_scorecard.ipynb`; without `--only` it executes and builds the whole book.
+# ```

@@ -95,9 +95,45 @@ def show_parameters_once(path: Path, parameters: dict) -> None:
     nbformat.write(nb, path)
 
 
+def resolve_chapters(selectors: list[str], root: Path = paths.ROOT) -> list[str]:
+    """Chapter names from selectors: a full name (``03_neutrinos``) or its number (``03``, ``3``);
+    ConfigError naming the chapters otherwise."""
+    from .config import ConfigError
+
+    names = chapters(root)
+    out = []
+    for sel in selectors:
+        hits = [n for n in names if n == sel or (sel.isdigit() and n.split("_", 1)[0] == f"{int(sel):02d}")]
+        if not hits:
+            raise ConfigError(f"unknown chapter {sel!r}; valid chapters: {', '.join(names)}")
+        out += hits
+    return out
+
+
+def parse_parameters(items: list[str]) -> dict:
+    """``["SEED=1", "NWLH_PK=a.npy"]`` → ``{"SEED": 1, "NWLH_PK": "a.npy"}`` (Python literals where
+    they parse, strings otherwise); ConfigError for an item without ``=``."""
+    import ast
+
+    from .config import ConfigError
+
+    out = {}
+    for item in items:
+        key, sep, value = item.partition("=")
+        if not sep or not key.isidentifier():
+            raise ConfigError(f"parameter {item!r} is not NAME=VALUE, e.g. -p SEED=1")
+        try:
+            out[key] = ast.literal_eval(value)
+        except (ValueError, SyntaxError):
+            out[key] = value
+    return out
+
+
 def build_book(scale: str = "book", out: Path | None = None, notebooks: list[str] | None = None,
-               parameters: dict | None = None) -> Path:
-    """Execute every chapter at ``scale`` and build the HTML; returns the ``_build/html`` folder."""
+               parameters: dict | None = None) -> Path | None:
+    """Execute the chapters (default: all; ``notebooks``: only these) at ``scale`` with ``parameters``
+    and build the HTML; returns the ``_build/html`` folder, or ``None`` when only some chapters were
+    executed and the others have never been (the HTML needs every chapter)."""
     get_scale(scale)  # fail early, with the valid names, on an unknown scale
     root = paths.ROOT
     target = root if out is None else Path(out).resolve()
@@ -119,6 +155,11 @@ def build_book(scale: str = "book", out: Path | None = None, notebooks: list[str
         print(f"[book] executing {name} (SCALE={scale}) …", flush=True)
         timings[name] = execute_notebook(name, target / "book", params)
         print(f"[book] {name}: {timings[name]:.1f} s", flush=True)
+    missing = [n for n in chapters(root) if not (target / "book" / f"{n}.ipynb").is_file()]
+    if missing:
+        print(f"[book] executed {', '.join(names)}; the HTML needs every chapter — not yet executed here: "
+              f"{', '.join(missing)} (run without --only once)", flush=True)
+        return None
     install_mathjax(target)
     t0 = time.perf_counter()
     # -W: warnings are errors (a broken glue or reference fails the build); --keep-going lists them all

@@ -11,7 +11,8 @@
                                                 the real Quijote summaries → data/quijote/ (+ manifests)
     cosmotransfer sweep --pk P.npy [--mpk M.npy] --params T.txt --param-names … --targets … --out DIR
                                                 transfer vs scratch on your own suite
-    cosmotransfer book [--scale S] [--out DIR]  execute the notebooks and build the book
+    cosmotransfer book [--scale S] [--out DIR] [--only 03] [-p SEED=1]
+                                                execute the notebooks (or one) and build the book
 """
 from __future__ import annotations
 
@@ -112,7 +113,11 @@ def _cmd_sweep(args) -> int:
 def _cmd_book(args) -> int:
     from .book import build_book
 
-    build_book(scale=args.scale, out=Path(args.out) if args.out else None, notebooks=args.notebook or None)
+    from .book import parse_parameters, resolve_chapters
+
+    build_book(scale=args.scale, out=Path(args.out) if args.out else None,
+               notebooks=resolve_chapters(args.only) if args.only else None,
+               parameters=parse_parameters(args.parameter or []))
     return 0
 
 
@@ -183,7 +188,8 @@ def main(argv: list[str] | None = None) -> int:
     b = sub.add_parser("book", help="execute the notebooks with papermill and build the book")
     b.add_argument("--scale", default=DEFAULT_SCALE, help=f"{', '.join(SCALES)} (default {DEFAULT_SCALE})")
     b.add_argument("--out", default=None, help="build in this folder instead of the repository")
-    b.add_argument("--notebook", action="append", help="only these notebooks (names without .py)")
+    b.add_argument("--only", action="append", help="only this chapter (03 or 03_neutrinos; repeatable)")
+    b.add_argument("-p", "--parameter", action="append", help="a papermill parameter NAME=VALUE (repeatable)")
     b.set_defaults(func=_cmd_book)
 
     args = p.parse_args(argv)
