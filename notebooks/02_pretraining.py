@@ -50,12 +50,12 @@ SEED = 0
 # ## Imports
 
 # %%
-import matplotlib.pyplot as plt
 import pandas as pd
 from myst_nb import glue
 
 from cosmotransfer import sweeps
 from cosmotransfer.config import SCORECARD, get_scale
+from cosmotransfer.figures import publish
 from cosmotransfer.figures.learning import PLAIN, learning_curves, pretrain_mse, pretrain_size_ablation, truth_vs_prediction
 from cosmotransfer.train import predict
 from cosmotransfer.transfer import pretrain_config
@@ -73,12 +73,15 @@ sweeps.set_threads(scale)
 # mean scores. The suite is split 70/15/15 once, with a fixed seed.
 
 # %%
-n_pre = max(scale.n_pretrain)
-pre_ls = sweeps.pretrain_data("mnu_pk", scale, n_pre)
+sizes = sweeps.pretrain_sizes("mnu_pk", scale)
+n_pre = max(sizes)
+pre_ls = sweeps.pretrain_data("mnu_pk", scale)
 x_test, y_test = pre_ls.test()
-glue("n_pretrain", n_pre, display=False)
-glue("n_pretrain_pool", pre_ls.n_pool, display=False)
-glue("n_pretrain_test", len(y_test), display=False)
+glue("n_pretrain", f"{n_pre:,}", display=False)
+glue("n_pretrain_suite", f"{len(pre_ls):,}", display=False)
+glue("n_pretrain_pool", f"{pre_ls.n_pool:,}", display=False)
+glue("n_pretrain_val", f"{len(pre_ls.split.val):,}", display=False)
+glue("n_pretrain_test", f"{len(y_test):,}", display=False)
 cfg = pretrain_config("main", scale)
 pd.Series({"hidden layers": cfg.hidden, "dropout": cfg.dropout, "learning rate": cfg.lr,
            "weight decay": cfg.weight_decay, "AdamW betas": cfg.betas, "batch": cfg.batch_size,
@@ -86,8 +89,11 @@ pd.Series({"hidden layers": cfg.hidden, "dropout": cfg.dropout, "learning rate":
           name="pre-training configuration").to_frame()
 
 # %% [markdown]
-# The network is trained on the {glue:text}`n_pretrain_pool` training simulations of the first
-# {glue:text}`n_pretrain` `bsq` points and tested on {glue:text}`n_pretrain_test`. It already
+# The {glue:text}`n_pretrain_suite` `bsq` points are split once into a train pool of
+# {glue:text}`n_pretrain_pool`, {glue:text}`n_pretrain_val` validation and
+# {glue:text}`n_pretrain_test` test simulations. A pre-training size is a training-set size, as in
+# the paper (whose "22,000" trains on 22,000 of a 22,400-simulation pool): the network below trains
+# on the first {glue:text}`n_pretrain` simulations of the pool. It already
 # carries the spare *dummy* output nodes the dummy-node transfer variant needs later: their loss
 # weight is zero, so they receive no gradient and do not change what the network learns (the
 # test suite checks that a network with and without them trains to the same weights).
@@ -95,7 +101,7 @@ pd.Series({"hidden layers": cfg.hidden, "dropout": cfg.dropout, "learning rate":
 # ## The pre-trained network
 
 # %%
-nets = {n: sweeps.pretrained("mnu_pk", scale, "main", n, seed=SEED) for n in scale.n_pretrain}
+nets = {n: sweeps.pretrained("mnu_pk", scale, "main", n, seed=SEED) for n in sizes}
 best = nets[n_pre]
 glue("pretrain_mse", best.info["test_mse_total"], display=False)
 glue("pretrain_mse_mean", best.info["test_mse_total"] / len(best.test_mse), display=False)
@@ -105,11 +111,17 @@ for which, name in (("best", ranked[0]), ("worst", ranked[-1])):
     glue(f"pretrain_{which}", PLAIN[name], display=False)
     glue(f"pretrain_{which}_mse", best.test_mse[name], display=False)
 fig = pretrain_mse({f"{n:,} sims": net.test_mse for n, net in nets.items()})
-plt.show()
+publish(fig, "fig-02-pretrain-mse")
 
 # %% [markdown]
-# Trained on {glue:text}`n_pretrain` simulations ({glue:text}`n_pretrain_pool` of them in the
-# training set), the network reaches a total test MSE (sum over the five parameters) of
+# ```{glue:figure} fig-02-pretrain-mse
+# :name: fig-02-pretrain-mse
+#
+# Per-parameter test MSE of the pre-trained ΛCDM networks. *`fig-02-pretrain-mse`, drawn by `figures.learning.pretrain_mse` from the pre-trained networks (`.cache/pretrain`).*
+# ```
+
+# %% [markdown]
+# Trained on {glue:text}`n_pretrain` simulations, the network reaches a total test MSE (sum over the five parameters) of
 # {glue:text}`pretrain_mse:.4f`, a mean of {glue:text}`pretrain_mse_mean:.4f` per parameter. The
 # best-inferred parameter is {glue:text}`pretrain_best` (MSE {glue:text}`pretrain_best_mse:.5f`),
 # the worst {glue:text}`pretrain_worst` (MSE {glue:text}`pretrain_worst_mse:.4f`). The paper's
@@ -120,7 +132,14 @@ plt.show()
 
 # %%
 fig = truth_vs_prediction(y_test, predict(best.model, x_test), pre_ls.targets)
-plt.show()
+publish(fig, "fig-02-truth-vs-prediction")
+
+# %% [markdown]
+# ```{glue:figure} fig-02-truth-vs-prediction
+# :name: fig-02-truth-vs-prediction
+#
+# Predicted against true parameters on the pre-training test set. *`fig-02-truth-vs-prediction`, drawn by `figures.learning.truth_vs_prediction` from the largest pre-trained network on the BSQ test set.*
+# ```
 
 # %% [markdown]
 # Training stops when the validation MSE has not improved for the patience window, and the
@@ -128,7 +147,14 @@ plt.show()
 
 # %%
 fig = learning_curves({f"{n:,} sims": net.info["history"] for n, net in nets.items()})
-plt.show()
+publish(fig, "fig-02-learning-curves")
+
+# %% [markdown]
+# ```{glue:figure} fig-02-learning-curves
+# :name: fig-02-learning-curves
+#
+# Training and validation loss per epoch; dots mark the restored best epoch. *`fig-02-learning-curves`, drawn by `figures.learning.learning_curves` from the pre-training histories.*
+# ```
 
 # %% [markdown]
 # ## Does pre-training size matter?
@@ -141,16 +167,23 @@ plt.show()
 # Lines are medians over training seeds, bands the 16–84 % range.
 
 # %%
-sw = sweeps.sweep("mnu_pk", scale, variants=("scratch", "dummy"), n_pretrain=scale.n_pretrain, seed=SEED,
+sw = sweeps.sweep("mnu_pk", scale, variants=("scratch", "dummy"), n_pretrain=sizes, seed=SEED,
                   progress=False)
 curve = sweeps.curves(sw.table)
 n_ref = sweeps.reference_budget(sw.provenance["budgets"])
 glue("n_ref", n_ref, display=False)
-for which, n in (("small", min(scale.n_pretrain)), ("large", max(scale.n_pretrain))):
+for which, n in (("small", min(sizes)), ("large", max(sizes))):
     glue(f"n_pretrain_{which}", f"{n:,}", display=False)
     glue(f"ablation_savings_{which}", str(sweeps.savings_factor(curve, "dummy", n_ref, n_pretrain=n)), display=False)
 fig = pretrain_size_ablation(curve, title="Mν with P(k): dummy-node transfer vs scratch")
-plt.show()
+publish(fig, "fig-02-pretrain-size")
+
+# %% [markdown]
+# ```{glue:figure} fig-02-pretrain-size
+# :name: fig-02-pretrain-size
+#
+# Total test MSE against N, fine-tuned from each pre-training size and from scratch. *`fig-02-pretrain-size`, drawn by `figures.learning.pretrain_size_ablation` from `sweeps.sweep('mnu_pk')` at both pre-training sizes.*
+# ```
 
 # %%
 tot = curve[curve.param == "total"].pivot_table(index="N", columns=["variant", "n_pretrain"], values="median")
@@ -167,7 +200,7 @@ tot.round(4)
 
 # %%
 pd.DataFrame({f"pre-trained on {n:,}": [str(sweeps.savings_factor(curve, "dummy", b, n_pretrain=n))
-                                        for b in sorted(curve.N.unique())] for n in scale.n_pretrain},
+                                        for b in sorted(curve.N.unique())] for n in sizes},
              index=pd.Index(sorted(curve.N.unique()), name="N"))
 
 # %% [markdown]

@@ -23,8 +23,8 @@
 # provenance) for fine-tuning, and for pre-training either the real Quijote ΛCDM latin hypercube
 # or the emulated Big Sobol Sequence — the *sim-to-real* question of whether cheap spectra can
 # replace the N-body pre-training set. The paper's nwLH has 2,000 runs and its pre-training
-# suite (BSQ) 32,768; with half the nwLH the train pool here is 700 instead of 1,400, so the
-# budgets stop at 700. The last section sets the book's stand-in tiers (emulated P(k),
+# suite (BSQ) 32,768; with half the nwLH the train pool here is {glue:text}`n_pool` instead of
+# 1,400, and the budgets stop there. The last section sets the book's stand-in tiers (emulated P(k),
 # CPU-simulated marked P(k)) beside these results, conclusion by conclusion.
 #
 # 1. Mν with P(k): savings from the real and from the emulated pre-training
@@ -56,14 +56,15 @@ NWLH_PARAMS = ""
 # ## Imports
 
 # %%
-import matplotlib.pyplot as plt
 import pandas as pd
 from IPython.display import display
 from myst_nb import glue
 
 from cosmotransfer import paths, quijote, results, sweeps
 from cosmotransfer.config import TRANSFER_VERDICT, get_scale
-from cosmotransfer.data import load_suite, suite_responses
+from cosmotransfer.data import load_suite
+from cosmotransfer.datasets import suite_responses
+from cosmotransfer.figures import publish
 from cosmotransfer.figures.learning import PLAIN, skipped, transfer_ratio, transfers_vs_budget
 from cosmotransfer.figures.sim import suite_overview
 from cosmotransfer.fisher import suite_fisher
@@ -91,9 +92,10 @@ glue("n_nwlh", len(ft), display=False)
 glue("n_pool", ft.n_pool, display=False)
 glue("n_val", len(ft.split.val), display=False)
 glue("n_test", len(ft.split.test), display=False)
-glue("n_lh_train", pre_lh.n_pool, display=False)
+glue("n_lh_train", f"{max(sweeps.pretrain_sizes('mnu_pk_q', scale)):,}", display=False)
 glue("n_bsq", f"{len(pre_bsq):,}", display=False)
-glue("n_bsq_train", f"{pre_bsq.n_pool:,}", display=False)
+glue("n_bsq_pool", f"{pre_bsq.n_pool:,}", display=False)
+glue("n_bsq_train", f"{max(sweeps.pretrain_sizes('mnu_pk_q_emu', scale)):,}", display=False)
 pd.DataFrame({
     "suite": ["nwLH (fine-tuning)", "LH (pre-training)", "BSQ (pre-training)"],
     "tier": [sweeps.case_tier("mnu_pk_q", scale) if nwlh is None else "user files", "quijote", "emulated"],
@@ -116,11 +118,18 @@ real = load_suite("nwlh", scale, "pk", tier="quijote") if nwlh is None else nwlh
 fits = {st: suite_responses(real, st) for st in ("pk", "mpk")}
 fig = suite_overview(real.k, real.stats, real.param("Mnu"), "Mnu", fits,
                      title=f"nwLH, {'real Quijote' if nwlh is None else 'user files'} ({len(real)} simulations)")
-plt.show()
+publish(fig, "fig-03-real-nwlh")
 modes = kbins().n_modes
 for st in ("pk", "mpk"):
     glue(f"cos_{st}", f"{response_cosine(fits[st]['Mnu'][0], fits[st]['s8'][0], modes):+.2f}", display=False)
     glue(f"cos_{st}_flat", f"{response_cosine(fits[st]['Mnu'][0], fits[st]['s8'][0]):+.2f}", display=False)
+
+# %% [markdown]
+# ```{glue:figure} fig-03-real-nwlh
+# :name: fig-03-real-nwlh
+#
+# The real nwLH: spectra by Mν, and how each statistic moves with Mν and σ8 across the suite. *`fig-03-real-nwlh`, drawn by `figures.sim.suite_overview` from `data/quijote/nwlh.npz`; `data.suite_responses`.*
+# ```
 
 # %% [markdown]
 # The cosine between the Mν and σ8 responses over the 79 bins (±1: the two parameters move the
@@ -152,8 +161,8 @@ fisher_table.round(3)
 # {glue:text}`n_nwlh` real nwLH simulations: {glue:text}`n_pool` in the train pool,
 # {glue:text}`n_val` for validation (early stopping) and {glue:text}`n_test` for the test MSE.
 # The real LH network trains on {glue:text}`n_lh_train` simulations; the emulated BSQ network on
-# {glue:text}`n_bsq_train` of {glue:text}`n_bsq` points (70 %; the paper's "22,000" counts
-# training simulations, so its BSQ network saw more).
+# the first {glue:text}`n_bsq_train` simulations of the train pool ({glue:text}`n_bsq_pool`) of
+# {glue:text}`n_bsq` points — like the paper's "22,000", a count of training simulations.
 #
 # ## Mν with P(k)
 #
@@ -171,7 +180,14 @@ sw = {case: sweeps.sweep(case, scale, variants=VARIANTS.get(case, ("scratch", "d
 curve = {case: sweeps.curves(s.table) for case, s in sw.items()}
 fig = transfers_vs_budget({lab: curve[c] for lab, c in PK.items()},
                           title="Real nwLH, P(k): dummy-node transfer vs scratch")
-glue("fig_real_pk", fig)  # shown here, and on the landing page
+publish(fig, "fig-03-real-pk")  # shown here, and on the landing page
+
+# %% [markdown]
+# ```{glue:figure} fig-03-real-pk
+# :name: fig-03-real-pk
+#
+# Real nwLH, P(k): total and per-parameter test MSE against N, transfer and scratch. *`fig-03-real-pk`, drawn by `figures.learning.transfers_vs_budget` from `sweeps.sweep` of `mnu_pk_q`, `mnu_pk_q_emu`.*
+# ```
 
 # %%
 N_QUOTED = (50, 100)
@@ -223,7 +239,14 @@ for case in MP.values():
     curve[case] = sweeps.curves(sw[case].table)
 fig = transfers_vs_budget({lab: curve[c] for lab, c in MP.items()},
                           title="Real nwLH, marked P(k): dummy-node transfer vs scratch")
-plt.show()
+publish(fig, "fig-03-real-mpk")
+
+# %% [markdown]
+# ```{glue:figure} fig-03-real-mpk
+# :name: fig-03-real-mpk
+#
+# Real nwLH, marked P(k): transfer from three pre-trainings against scratch. *`fig-03-real-mpk`, drawn by `figures.learning.transfers_vs_budget` from `sweeps.sweep` of `mnu_mpk_q`, `mnu_p2mpk_q`, `mnu_p2mpk_q_emu`.*
+# ```
 
 # %%
 for tag, case in (("mm", "mnu_mpk_q"), ("pm", "mnu_p2mpk_q"), ("pmemu", "mnu_p2mpk_q_emu")):
@@ -285,12 +308,19 @@ mnu.round(4)
 ratio_curves = {"P(k), real LH": curve["mnu_pk_q"], "P(k), emulated BSQ": curve["mnu_pk_q_emu"]} | {
     lab: curve[c] for lab, c in MP.items()}
 fig = transfer_ratio(ratio_curves, ("s8", "Mnu"))
-glue("fig_real_ratio", fig)  # shown here, and on the landing page
+publish(fig, "fig-03-real-ratio")  # shown here, and on the landing page
 glue("verdict_n_max", TRANSFER_VERDICT["n_max"], display=False)
 glue("verdict_worse", TRANSFER_VERDICT["worse"], display=False)
 glue("verdict_better", TRANSFER_VERDICT["better"], display=False)
 pd.DataFrame({lab: {PLAIN[p]: str(results.transfer_verdict(c, p)) for p in ("total", "s8", "Mnu")}
               for lab, c in ratio_curves.items()}).T
+
+# %% [markdown]
+# ```{glue:figure} fig-03-real-ratio
+# :name: fig-03-real-ratio
+#
+# σ8 and Mν: median test MSE after transfer over scratch's, per N (above 1: negative transfer). *`fig-03-real-ratio`, drawn by `figures.learning.transfer_ratio` from the same five sweeps.*
+# ```
 
 # %% [markdown]
 # The verdict of a parameter is the geometric mean of these ratios over the budgets

@@ -38,13 +38,14 @@ SEED = 0
 # ## Imports
 
 # %%
-import matplotlib.pyplot as plt
 import pandas as pd
 from myst_nb import glue
 
 from cosmotransfer import results, sweeps
 from cosmotransfer.config import get_scale
-from cosmotransfer.data import load_suite, suite_responses
+from cosmotransfer.data import load_suite
+from cosmotransfer.datasets import suite_responses
+from cosmotransfer.figures import publish
 from cosmotransfer.figures.fofr import suite_response_panel
 from cosmotransfer.fisher import suite_fisher
 from cosmotransfer.transfer import get_case
@@ -76,7 +77,14 @@ glue("fr_savings", results.savings_text(sw.table, "dummy", n_ref, get_case("fr_p
 glue("fr_transfer_mse", s.mse, display=False)
 glue("fr_scratch_mse", float(base), display=False)
 fig = mse_vs_budget(curve, title="f(R) + Mν with P(k): transfer (dummy nodes) vs scratch")
-plt.show()
+publish(fig, "fig-04-fr-budget")
+
+# %% [markdown]
+# ```{glue:figure} fig-04-fr-budget
+# :name: fig-04-fr-budget
+#
+# f(R) + Mν with P(k): test MSE against N, transfer and scratch. *`fig-04-fr-budget`, drawn by `figures.learning.mse_vs_budget` from `sweeps.sweep('fr_pk')`.*
+# ```
 
 # %% [markdown]
 # At N = {glue:text}`n_ref` the fine-tuned network reaches a total test MSE (seven parameters) of
@@ -117,7 +125,7 @@ mg = load_suite("mg", scale, "pk", tier=sweeps.case_tier("fr_pk", scale))
 fits = suite_responses(mg, "pk")
 fig = suite_response_panel(mg.k, fits, ("s8", "Mnu", "fR0", "Om"),
                            title=f"MG suite, {sweeps.case_tier('fr_pk', scale)} tier: responses over the prior")
-plt.show()
+publish(fig, "fig-04-mg-responses")
 fish = suite_fisher(mg, "pk")
 table = fish.table()
 row = table.loc[PLAIN["fR0"]]
@@ -131,6 +139,13 @@ for v in ("scratch", "dummy"):
     glue(f"fr_mse_{v}", f"{fr_curve.query('variant == @v and N == @n_top')['median'].iloc[0]:.3f}", display=False)
 glue("fr_n_top", n_top, display=False)
 table.round(3)
+
+# %% [markdown]
+# ```{glue:figure} fig-04-mg-responses
+# :name: fig-04-mg-responses
+#
+# How P(k) moves with σ8, Mν, f_R0 and Ωm across the MG suite. *`fig-04-mg-responses`, drawn by `figures.fofr.suite_response_panel` from the MG suite file; `data.suite_responses`.*
+# ```
 
 # %% [markdown]
 # A linear-response Fisher forecast (`fisher.suite_fisher`: these responses, with the sample

@@ -32,7 +32,8 @@
 #
 # - **Time to run:** seconds at the smoke scale; about a minute at the book scale on a 2-core CPU.
 #   The PNG suites exist only in the simulated (particle-mesh) tier: at the book scale the shipped
-#   `cpu`-preset suites (the paper's resolution in a 250 Mpc/h box, 19 k bins; {doc}`01_data`),
+#   `cpu`-preset suites (the paper's resolution in a {glue:text}`sim_box` Mpc/h box,
+#   {glue:text}`sim_nk` k bins; {doc}`01_data`),
 #   with the ΛCDM network pre-trained on the simulated BSQ points of the same preset. Without
 #   them this chapter explains and skips.
 
@@ -44,16 +45,20 @@ SEED = 0
 # ## Imports
 
 # %%
-import matplotlib.pyplot as plt
 from IPython.display import display
 from myst_nb import glue
 
 from cosmotransfer import results, sweeps
-from cosmotransfer.config import get_scale
+from cosmotransfer.config import get_scale, pool_size
 from cosmotransfer.transfer import get_case
+from cosmotransfer.figures import publish
 from cosmotransfer.figures.learning import mse_vs_budget, skipped
+from cosmotransfer.stats import simulated_suite_bins
 
 scale = get_scale(SCALE)
+sim_bins = simulated_suite_bins(scale)
+glue("sim_box", f"{sim_bins.box:g}", display=False)
+glue("sim_nk", str(len(sim_bins.k)), display=False)
 sweeps.set_threads(scale)
 NOT_BUILT = "not built at this scale (see the note above)"
 
@@ -68,8 +73,8 @@ NOT_BUILT = "not built at this scale (see the note above)"
 # $f_{\rm NL}$ on the *matter* power spectrum at $z = 0$ is tiny (local PNG's strong
 # scale-dependent signature lives in the bias of haloes, not in the matter field). Neither the
 # pre-trained features nor the scratch network have much to work with, so the two should tie,
-# near the prior-mean MSE of 1/12. The budgets stop at 700, the train pool of the 1,000-simulation
-# suites.
+# near the prior-mean MSE of 1/12. The budgets stop at {glue:text}`png_max_n`, the largest of the
+# scale's budgets within the train pool ({glue:text}`png_pool`) of the {glue:text}`png_n_suite`-simulation suites.
 #
 # ## Transfer vs scratch
 #
@@ -78,7 +83,7 @@ NOT_BUILT = "not built at this scale (see the note above)"
 # and trained from scratch, at every budget.
 
 # %%
-curve_of = {}
+curve_of, swept = {}, {}
 for case, title in (("png_eq", "equilateral PNG"), ("png_lc", "local PNG (ΛCDM fixed)")):
     missing = sweeps.case_missing(case, scale)
     if missing:
@@ -88,11 +93,15 @@ for case, title in (("png_eq", "equilateral PNG"), ("png_lc", "local PNG (ΛCDM 
         continue
     sw = sweeps.sweep(case, scale, variants=("scratch", "dummy"), seed=SEED, progress=False)
     curve_of[case] = sweeps.curves(sw.table)
+    swept = sw.provenance
     n_ref = sweeps.reference_budget(sw.provenance["budgets"])
     sv = sweeps.savings_factor(curve_of[case], "dummy", n_ref)
     glue(f"{case}_savings", f"{results.savings_text(sw.table, 'dummy', n_ref, get_case(case).targets)} at N = {n_ref}",
          display=False)
     glue(f"{case}_mse", f"{sv.mse:.4f} after transfer vs {sv.baseline_mse:.4f} from scratch", display=False)
+glue("png_max_n", f"{max(swept['budgets']):,}" if swept else NOT_BUILT, display=False)
+glue("png_pool", f"{pool_size(swept['n_suite']):,}" if swept else NOT_BUILT, display=False)
+glue("png_n_suite", f"{swept['n_suite']:,}" if swept else NOT_BUILT, display=False)
 
 # %% [markdown]
 # ### Equilateral PNG
@@ -100,10 +109,18 @@ for case, title in (("png_eq", "equilateral PNG"), ("png_lc", "local PNG (ΛCDM 
 # %%
 if "png_eq" in curve_of:
     fig = mse_vs_budget(curve_of["png_eq"], title="equilateral PNG: transfer (dummy nodes) vs scratch")
-    plt.show()
+    publish(fig, "fig-05-png-eq")
     display(sweeps.savings_table(curve_of["png_eq"]))
 else:
     display(skipped("equilateral PNG needs the simulated suites named above", "Skipped: no equilateral-PNG suite here"))
+    publish(None, "fig-05-png-eq", "no equilateral-PNG suite here")
+
+# %% [markdown]
+# ```{glue:figure} fig-05-png-eq
+# :name: fig-05-png-eq
+#
+# Equilateral PNG: test MSE against N, transfer and scratch. *`fig-05-png-eq`, drawn by `figures.learning.mse_vs_budget` from `sweeps.sweep('png_eq')`.*
+# ```
 
 # %% [markdown]
 # Savings factor for equilateral PNG: {glue:text}`png_eq_savings` (total test MSE
@@ -114,10 +131,18 @@ else:
 # %%
 if "png_lc" in curve_of:
     fig = mse_vs_budget(curve_of["png_lc"], title="local PNG (ΛCDM fixed): transfer (dummy nodes) vs scratch")
-    plt.show()
+    publish(fig, "fig-05-png-lc")
     display(sweeps.savings_table(curve_of["png_lc"]))
 else:
     display(skipped("local PNG needs the simulated suites named above", "Skipped: no local-PNG suite here"))
+    publish(None, "fig-05-png-lc", "no local-PNG suite here")
+
+# %% [markdown]
+# ```{glue:figure} fig-05-png-lc
+# :name: fig-05-png-lc
+#
+# Local PNG (ΛCDM fixed): test MSE against N, transfer and scratch. *`fig-05-png-lc`, drawn by `figures.learning.mse_vs_budget` from `sweeps.sweep('png_lc')`.*
+# ```
 
 # %% [markdown]
 # Savings factor for local PNG: {glue:text}`png_lc_savings` — expected near 1 (no gain), as in

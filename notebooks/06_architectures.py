@@ -44,13 +44,13 @@ SEED = 0
 # ## Imports
 
 # %%
-import matplotlib.pyplot as plt
 import pandas as pd
 from IPython.display import display
 from myst_nb import glue
 
-from cosmotransfer import sweeps
-from cosmotransfer.config import RANKING_CASES, VARIANTS, get_scale
+from cosmotransfer import results, sweeps
+from cosmotransfer.config import RANKING_CASES, TRANSFER_VERDICT, VARIANTS, get_scale
+from cosmotransfer.figures import publish
 from cosmotransfer.figures.learning import VARIANT_STYLE, skipped, variants_by_case
 from cosmotransfer.transfer import get_case
 
@@ -76,7 +76,14 @@ for name in RANKING_CASES:
     curves[name] = sweeps.curves(sweeps.sweep(name, scale, variants=VARIANTS, seed=SEED, progress=False).table)
     titles[name] = case.title
 fig = variants_by_case(curves, titles)
-plt.show()
+publish(fig, "fig-06-variants")
+
+# %% [markdown]
+# ```{glue:figure} fig-06-variants
+# :name: fig-06-variants
+#
+# Every transfer variant against scratch on every case: total test MSE against N. *`fig-06-variants`, drawn by `figures.learning.variants_by_case` from `sweeps.sweep` of every case in `config.RANKING_CASES`, all variants.*
+# ```
 
 # %% [markdown]
 # ## Savings factors
@@ -111,6 +118,24 @@ glue("frozen_end", ", ".join(f"{frozen_end[c]:.2f} ({titles[c]}, N = {n_max[c]})
 rank.rename(index=lambda v: VARIANT_STYLE[v]["label"], columns=titles).round(3)
 
 # %% [markdown]
+# Where each variant loses to scratch — the budgets at which its median total test MSE is more than
+# {glue:text}`worse_pct` above scratch's, with the largest ratio:
+
+# %%
+glue("worse_pct", f"{TRANSFER_VERDICT['worse'] - 1:.0%}", display=False)
+losses = pd.DataFrame({titles[c]: {VARIANT_STYLE[v]["label"]: results.where_it_loses(curves[c], v)
+                                   for v in VARIANTS if v != "scratch"} for c in curves}).T
+for v in VARIANTS[1:]:
+    label = VARIANT_STYLE[v]["label"]
+    lose = [t for t in losses.index if losses.loc[t, label] != "never"]
+    glue(f"lose_{v}", f"{len(lose)} of {len(losses)}" + (f" ({'; '.join(lose)})" if lose else ""), display=False)
+losses.index.name = "loses to scratch at"
+losses
+
+# %% [markdown]
+# The dummy-node variant loses somewhere in {glue:text}`lose_dummy` cases, no dummy in
+# {glue:text}`lose_nodummy`, frozen + head in {glue:text}`lose_frozen`.
+#
 # Ranking at this scale: {glue:text}`ranking`. The paper found dummy nodes best everywhere and the
 # frozen + head variant worst, with negative transfer even in the total MSE. The frozen variant
 # can only recombine ten features tuned for ΛCDM, so more simulations cannot teach it what those
@@ -121,6 +146,8 @@ rank.rename(index=lambda v: VARIANT_STYLE[v]["label"], columns=titles).round(3)
 # ## Summary
 # - Best variant here: {glue:text}`best_variant`; worst on average over budgets:
 #   {glue:text}`worst_variant`.
+# - Cases where a variant loses to scratch at some budget: dummy nodes {glue:text}`lose_dummy`;
+#   no dummy {glue:text}`lose_nodummy`; frozen + head {glue:text}`lose_frozen`.
 # - The dummy-node and no-dummy variants start from the same hidden layers and differ only in the
 #   output layer: keeping the pre-trained output rows is what separates them.
 # - Freezing a 10-unit ΛCDM bottleneck helps at the smallest budgets but caps what more

@@ -46,19 +46,22 @@ FLIP_THRESHOLD = None  # a sign flip counts only where both curves exceed this f
 # ## Imports
 
 # %%
-import matplotlib.pyplot as plt
 from IPython.display import display
 from myst_nb import glue
 
 from cosmotransfer.config import SHAP_FLIP_THRESHOLD, SHAP_K_SMALL, ConfigError, get_scale
-from cosmotransfer.data import DataFileError
-from cosmotransfer.explain import (
-    benchmark_case, engine_response, explain_case, reassignment_table, reassignment_verdict, shap_settings,
-)
+from cosmotransfer.store import DataFileError
+from cosmotransfer.explain import (benchmark_case, case_regions, engine_response, explain_case, reassignment_table,
+                                  reassignment_verdict, shap_settings)
+from cosmotransfer.figures import publish
 from cosmotransfer.figures.shap import admonition, benchmark_table, case_heatmap, case_region_figure, case_signed_figure
+from cosmotransfer.stats import simulated_suite_bins
 from cosmotransfer.sweeps import set_threads
 
 scale = get_scale(SCALE)
+sim_bins = simulated_suite_bins(scale)
+glue("sim_box", f"{sim_bins.box:g}", display=False)
+glue("sim_nk", str(len(sim_bins.k)), display=False)
 K_SMALL = SHAP_K_SMALL if K_SMALL is None else K_SMALL
 FLIP_THRESHOLD = SHAP_FLIP_THRESHOLD if FLIP_THRESHOLD is None else FLIP_THRESHOLD
 settings = shap_settings(scale.name)
@@ -135,7 +138,14 @@ for name in ("s8", "Mnu"):
 glue("k_first", float(res.k[0]), display=False)
 glue("k_last", float(res.k[-1]), display=False)
 fig = case_signed_figure(res, resp_pk, rel_threshold=FLIP_THRESHOLD)
-plt.show()
+publish(fig, "fig-07-signed-pk")
+
+# %% [markdown]
+# ```{glue:figure} fig-07-signed-pk
+# :name: fig-07-signed-pk
+#
+# Signed SHAP attributions per k bin, before and after fine-tuning, with the responses (P(k)). *`fig-07-signed-pk`, drawn by `figures.shap.case_signed_figure` from `explain.explain_case('mnu_pk')`; suite responses.*
+# ```
 
 # %%
 table_pk = reassignment_table(res, K_SMALL, rel_threshold=FLIP_THRESHOLD)
@@ -155,9 +165,16 @@ glue("pk_s8_large_pre", float(pre_row["s8 large scales"]), display=False)
 glue("pk_verdict", reassignment_verdict(res, K_SMALL, rel_threshold=FLIP_THRESHOLD), display=False)
 glue("pk_train_s", float(res.wall_s["train"]), display=False)
 glue("pk_explain_s", float(res.wall_s["explain"]), display=False)
-fig = case_region_figure(res, K_SMALL)
-plt.show()
+fig = case_region_figure(case_regions(res, K_SMALL), res.stat, K_SMALL)
+publish(fig, "fig-07-regions-pk")
 table_pk
+
+# %% [markdown]
+# ```{glue:figure} fig-07-regions-pk
+# :name: fig-07-regions-pk
+#
+# Share of attribution at small and large scales per output and network (P(k)). *`fig-07-regions-pk`, drawn by `figures.shap.case_region_figure` from `explain.case_regions` of `explain.explain_case('mnu_pk')`.*
+# ```
 
 # %% [markdown]
 # Single bins are a noisy unit: neighbouring bins are nearly collinear across cosmologies, so a
@@ -186,14 +203,21 @@ table_pk
 
 # %%
 fig = case_heatmap(res)
-plt.show()
+publish(fig, "fig-07-heatmap-pk")
+
+# %% [markdown]
+# ```{glue:figure} fig-07-heatmap-pk
+# :name: fig-07-heatmap-pk
+#
+# Attribution per k bin for every network and output (P(k)). *`fig-07-heatmap-pk`, drawn by `figures.shap.case_heatmap` from `explain.explain_case('mnu_pk')`.*
+# ```
 
 # %% [markdown]
 # ## Attributions with the marked P(k)
 #
 # The marked power spectrum needs a density field, so only the simulated (particle-mesh) tier
 # makes it. At the book scale these are the suites shipped at the `cpu` preset (the paper's
-# resolution in a 250 Mpc/$h$ box, 19 k bins; {doc}`01_data`): the ΛCDM network is pre-trained
+# resolution in a {glue:text}`sim_box` Mpc/$h$ box, {glue:text}`sim_nk` k bins; {doc}`01_data`): the ΛCDM network is pre-trained
 # on the simulated BSQ points and fine-tuned on the simulated neutrino suite, and the dashed
 # curves are the engine's own responses at that preset (one seed, finite differences). At the
 # paper scale the Quijote-size suites need a GPU. Where they are missing, the command that makes
@@ -203,6 +227,8 @@ plt.show()
 res_m = results["mpk"]
 if isinstance(res_m, str):
     display(admonition("Marked P(k) suites not available at this scale", res_m))
+    for fid in ("fig-07-signed-mpk", "fig-07-regions-mpk", "fig-07-heatmap-mpk"):
+        publish(None, fid, "no marked P(k) suites at this scale")
     glue("mpk_summary", "not computed — there are no marked P(k) suites at this scale (see the note above)",
          display=False)
 else:
@@ -212,17 +238,36 @@ else:
         resp_m = None
         display(admonition("No marked-P(k) response curves", f"the particle-mesh engine cannot run them here: {e}"))
     fig = case_signed_figure(res_m, resp_m, rel_threshold=FLIP_THRESHOLD)
-    plt.show()
+    publish(fig, "fig-07-signed-mpk")
     table_m = reassignment_table(res_m, K_SMALL, rel_threshold=FLIP_THRESHOLD)
     flips = "; ".join(f"in {row['s8 band flips']} at N = {row['N']}" for _, row in table_m.iloc[1:].iterrows())
     verdict = reassignment_verdict(res_m, K_SMALL, rel_threshold=FLIP_THRESHOLD)
     glue("mpk_summary", f"σ8's band attributions change sign {flips}. Are the small scales taken away from σ8? "
          f"{verdict}", display=False)
-    fig = case_region_figure(res_m, K_SMALL)
-    plt.show()
+    fig = case_region_figure(case_regions(res_m, K_SMALL), res_m.stat, K_SMALL)
+    publish(fig, "fig-07-regions-mpk")
     fig = case_heatmap(res_m)
-    plt.show()
+    publish(fig, "fig-07-heatmap-mpk")
     display(table_m)
+
+# %% [markdown]
+# ```{glue:figure} fig-07-signed-mpk
+# :name: fig-07-signed-mpk
+#
+# Signed SHAP attributions per k bin with the engine's responses (marked P(k)). *`fig-07-signed-mpk`, drawn by `figures.shap.case_signed_figure` from `explain.explain_case('mnu_mpk')`; engine responses.*
+# ```
+#
+# ```{glue:figure} fig-07-regions-mpk
+# :name: fig-07-regions-mpk
+#
+# Share of attribution at small and large scales (marked P(k)). *`fig-07-regions-mpk`, drawn by `figures.shap.case_region_figure` from `explain.case_regions` of `explain.explain_case('mnu_mpk')`.*
+# ```
+#
+# ```{glue:figure} fig-07-heatmap-mpk
+# :name: fig-07-heatmap-mpk
+#
+# Attribution per k bin for every network and output (marked P(k)). *`fig-07-heatmap-mpk`, drawn by `figures.shap.case_heatmap` from `explain.explain_case('mnu_mpk')`.*
+# ```
 
 # %% [markdown]
 # With the marked P(k): {glue:text}`mpk_summary`.

@@ -44,11 +44,11 @@ SEED = 0
 # ## Imports
 
 # %%
-import matplotlib.pyplot as plt
 from myst_nb import glue
 
 from cosmotransfer import audit
 from cosmotransfer.config import TRANSFER_VERDICT, get_scale
+from cosmotransfer.figures import publish
 from cosmotransfer.figures.audit import predictor_vs_ratio
 from cosmotransfer.sweeps import set_threads
 
@@ -88,7 +88,7 @@ table.round(3)
 # %%
 fig = predictor_vs_ratio(table, {"cos_s8": "cos(response of p, response of σ8)",
                                  "degeneracy": "marginal / conditional error of p"})
-plt.show()
+publish(fig, "fig-08-predictors")
 rc = {p: audit.rank_correlation(table, p) for p in ("cos_s8", "degeneracy")}
 for p, r in rc.items():
     glue(f"rho_{p}", str(r), display=False)
@@ -96,6 +96,13 @@ informative = table[table.informative]
 glue("n_informative", len(informative), display=False)
 glue("rho_cos_informative", str(audit.rank_correlation(informative, "cos_s8")) if informative.group.nunique() > 2
      else "too few points", display=False)
+
+# %% [markdown]
+# ```{glue:figure} fig-08-predictors
+# :name: fig-08-predictors
+#
+# Each predictor against the measured transfer/scratch ratio, one point per case and parameter. *`fig-08-predictors`, drawn by `figures.audit.predictor_vs_ratio` from `audit.audit` of `config.AUDIT_CASES`.*
+# ```
 
 # %% [markdown]
 # Spearman's rank correlation with the measured ratio, with a 16–84 % band from resampling whole

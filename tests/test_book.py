@@ -30,8 +30,10 @@ def book() -> Path:
 
 
 def _png_outputs(nb_path: Path) -> int:
+    """Figures in an executed notebook: shown outputs, and figures glued for a ``{glue:figure}``."""
     nb = json.loads(nb_path.read_text())
-    return sum("image/png" in o.get("data", {}) for c in nb["cells"] for o in c.get("outputs", []))
+    return sum(any(m == "image/png" or m.endswith("/image/png") for m in o.get("data", {}))
+               for c in nb["cells"] for o in c.get("outputs", []))
 
 
 def test_every_chapter_was_executed_and_rendered(book):

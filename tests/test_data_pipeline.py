@@ -5,8 +5,10 @@ from toy import toy_suite
 
 from cosmotransfer import paths, simulate as sim
 from cosmotransfer.config import LCDM_PARAMS, PRIORS, ConfigError
-from cosmotransfer.data import (DataFileError, Standardizer, find_suite, learning_set, load_quijote, load_suite,
-                                log_summaries, read_pk_files, scale_targets, suite_from_arrays, unscale_targets)
+from cosmotransfer.data import find_suite, load_suite
+from cosmotransfer.datasets import Standardizer, learning_set, log_summaries, scale_targets, unscale_targets
+from cosmotransfer.quijote import load_quijote, read_pk_files, suite_from_arrays
+from cosmotransfer.store import DataFileError
 from cosmotransfer.stats import kbins
 from cosmotransfer.suites import split
 
@@ -154,3 +156,12 @@ def test_a_network_learns_from_the_real_quijote_hypercube(quijote_dir, stat):
     net = pretrain(learning_set(data, stat), TrainConfig(hidden=(64, 64), dropout=0.0, lr=2e-3, max_epochs=30,
                                                          patience=10), cache=False, device="cpu")
     assert net.test_mse["s8"] < 0.003 and net.test_mse["Om"] < 0.015, net.test_mse
+
+
+def test_code_hash_ignores_docstrings_and_comments_but_not_code():
+    from cosmotransfer.store import code_hash
+
+    src = 'def f(x):\n    """Twice x."""\n    return 2 * x  # double\n'
+    assert code_hash(src) == code_hash('def f(x):\n    """Two times x, reworded."""\n\n    return 2 * x\n')
+    assert code_hash(src) != code_hash(src.replace("2 * x", "3 * x"))
+    assert code_hash(src) != code_hash(src.replace("def f", "def g"))

@@ -6,7 +6,7 @@ import pytest
 
 from cosmotransfer import cosmology, emulate, paths
 from cosmotransfer.config import BOX, N_KBINS, SCALES, ConfigError, fiducial_vector
-from cosmotransfer.data import DataFileError, read_suite, verify_suite_file
+from cosmotransfer.store import DataFileError, read_suite, verify_suite_file
 from cosmotransfer.simulate import SuiteRun, reproduce, simulate
 from cosmotransfer.stats import kbins
 from cosmotransfer.suites import design, get_suite, sim_seeds
@@ -99,7 +99,7 @@ def test_fR_boost_is_fremus_own_ratio():
     """Our z=0 fremu arithmetic equals get_power_spectrum / get_fid of fremu itself."""
     theta = design("mg", 1)[0]
     c = cosmology.Cosmo.from_vector(theta)
-    emu = cosmology._fremu()
+    emu = cosmology.fremu_emulator()
     emu.set_cosmo(Om=c.Om, Ob=c.Ob, h=c.h, ns=c.ns, sigma8=c.s8, mnu=c.Mnu, fR0=c.fR0, redshifts=[0.0])
     k = emu.ks[::20]
     theirs = emu.get_power_spectrum(k=k, z=0.0) / emu.get_power_spectrum(k=k, z=0.0, get_fid=True)
@@ -118,7 +118,7 @@ def test_fR_boost_physics():
     b = cosmology.fR_boost(theta, k)
     assert b[4] > 1.15 and b[5] > 1.2  # the fifth force enhances small-scale clustering
     assert abs(b[0] - 1) < abs(b[2] - 1)  # tapers to GR on large scales
-    k0 = cosmology._fremu().ks[0]
+    k0 = cosmology.fremu_emulator().ks[0]
     assert cosmology.fR_boost(theta, [k0 * (1 - 1e-9)]) == pytest.approx(cosmology.fR_boost(theta, [k0]), rel=1e-6)
     with pytest.raises(ConfigError, match="fremu covers"):
         cosmology.fR_boost(theta, [2.0])
@@ -247,7 +247,7 @@ def test_shipped_quijote_validation_table(quijote_dir):
     project, and the emulated tier within 4 % of Quijote's median for 0.02 < k < 0.5 h/Mpc."""
     import json
 
-    from cosmotransfer.data import sha256_file
+    from cosmotransfer.store import sha256_file
 
     table = json.loads((paths.DATA_DIR / emulate.VALIDATION_FILE).read_text())
     assert table["n_cosmologies"] == 2000

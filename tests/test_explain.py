@@ -10,10 +10,8 @@ import torch
 from torch import nn
 
 from cosmotransfer.config import ConfigError
-from cosmotransfer.explain import (
-    EXACT_METHODS, METHODS, band_attributions, band_edges_used, explain, explainable, region_attribution, sign_flips,
-    signed_importance,
-)
+from cosmotransfer.attribution import (EXACT_METHODS, METHODS, band_attributions, band_edges_used, explain, explainable,
+                                      region_attribution, sign_flips, signed_importance)
 from cosmotransfer.models import MLP, FrozenBodyHead
 
 N_K = 79
@@ -155,7 +153,7 @@ def test_response_sigma8():
     """d ln P / dσ8 = 2/σ8 on linear scales, larger where nonlinear growth responds to σ8."""
     pytest.importorskip("camb")
     from cosmotransfer.cosmology import nonlinear_power
-    from cosmotransfer.explain import response
+    from cosmotransfer.attribution import response
 
     k = np.array([0.01, 0.5])
     r = response(lambda theta: nonlinear_power(theta, k), ["s8"])["s8"]
@@ -166,7 +164,7 @@ def test_response_sigma8():
 def test_response_finite_differences():
     """Central differences where the prior allows, one-sided at Mν = 0 (its prior edge)."""
     from cosmotransfer.config import PARAM_NAMES
-    from cosmotransfer.explain import response
+    from cosmotransfer.attribution import response
 
     j8, jn = PARAM_NAMES.index("s8"), PARAM_NAMES.index("Mnu")
     slope = np.array([[1.0, -2.0], [0.5, 3.0]])  # d ln S/dθ of two bins, for (σ8, Mν)
@@ -177,7 +175,7 @@ def test_response_finite_differences():
 
 
 def test_benchmark_rows(inputs):
-    from cosmotransfer.explain import benchmark
+    from cosmotransfer.attribution import benchmark
 
     rows = benchmark(_mlp(), inputs[:2], inputs[10:30], outputs=range(2), permutation_background=10)
     assert [r["method"] for r in rows] == list(METHODS)
@@ -208,7 +206,7 @@ def test_case_tables_and_figures(inputs):
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
-    from cosmotransfer.explain import reassignment_table, reassignment_verdict
+    from cosmotransfer.explain import case_regions, reassignment_table, reassignment_verdict
     from cosmotransfer.figures.shap import admonition, case_heatmap, case_region_figure, case_signed_figure
 
     res = _case(inputs)
@@ -216,7 +214,7 @@ def test_case_tables_and_figures(inputs):
     assert list(t["N"]) == [50, 50, 50] and t["s8 small vs pre-trained"].iloc[0] == pytest.approx(1.0)
     assert reassignment_verdict(res, 0.2).split(",")[0].split(":")[0] in {"yes", "partly", "no"}
     resp = {p: np.linspace(-1, 1, N_K) for p in ("Om", "s8", "Mnu")}
-    for fig in (case_signed_figure(res, resp), case_heatmap(res), case_region_figure(res, 0.2)):
+    for fig in (case_signed_figure(res, resp), case_heatmap(res), case_region_figure(case_regions(res, 0.2), res.stat, 0.2)):
         fig.canvas.draw()  # renders every label (catches mathtext errors)
         plt.close(fig)
     assert "admonition warning" in admonition("t", "<x>").data and "&lt;x&gt;" in admonition("t", "<x>").data

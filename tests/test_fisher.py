@@ -4,7 +4,7 @@ import numpy as np
 import pytest
 
 from cosmotransfer.config import LCDM_PARAMS, PARAM_NAMES, fiducial_vector, get_param
-from cosmotransfer.data import SuiteData
+from cosmotransfer.store import SuiteData
 from cosmotransfer.fisher import PRIOR_STD, suite_fisher
 from cosmotransfer.stats import kbins
 

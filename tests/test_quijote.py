@@ -6,8 +6,9 @@ import pytest
 
 from cosmotransfer import paths, quijote
 from cosmotransfer.config import LCDM_PARAMS, ConfigError
-from cosmotransfer.data import (DataFileError, learning_set, load_suite, read_manifest, read_suite, sha256_file,
-                                verify_suite_file)
+from cosmotransfer.data import load_suite
+from cosmotransfer.datasets import learning_set
+from cosmotransfer.store import DataFileError, read_manifest, read_suite, sha256_file, verify_suite_file
 from cosmotransfer.stats import kbins
 from cosmotransfer.sweeps import budget_grid, case_data, pretrain_data, pretrain_sizes
 
@@ -109,7 +110,7 @@ def test_load_suite_reads_the_real_tier_like_any_other(scale):
     # P → MP: the pre-training set is the real LH's P(k), standardised with its own statistics
     pre = pretrain_data("mnu_p2mpk_q", scale)
     assert (pre.suite, pre.stat, len(pre), pre.n_pool) == ("lh", "pk", 2000, 1400)
-    assert pretrain_sizes("mnu_mpk_q", scale) == (2000,)
+    assert pretrain_sizes("mnu_mpk_q", scale) == (1400,)  # the whole train pool, at every scale
 
 
 def test_missing_real_file_names_the_fix(tmp_path, monkeypatch):

@@ -2,7 +2,7 @@
 import pytest
 
 from cosmotransfer import paths
-from cosmotransfer.data import read_suite, verify_suite_file
+from cosmotransfer.store import read_suite, verify_suite_file
 
 SHIPPED = sorted(paths.DATA_DIR.rglob("*.npz"))
 

@@ -283,7 +283,7 @@ def test_simulate_fields_for_the_figures():
 def test_simulate_runner_with_the_simulated_tier(tmp_path):
     """`cosmotransfer simulate bsq --tier simulated --preset smoke --n 3` end to end: the file
     holds len(kbins(250)) bins, and re-running a row from the file's settings gives its bytes."""
-    from cosmotransfer.data import read_suite
+    from cosmotransfer.store import read_suite
     from cosmotransfer.simulate import reproduce, simulate
 
     out = simulate("bsq", tier="simulated", n=3, preset="smoke", out=tmp_path / "bsq.npz", progress=False)
@@ -307,7 +307,7 @@ def test_shipped_cpu_suite_exists_and_regenerates(suite):
     machine that made it)."""
     from cosmotransfer import paths
     from cosmotransfer.config import get_sim_preset
-    from cosmotransfer.data import read_suite, verify_suite_file
+    from cosmotransfer.store import read_suite, verify_suite_file
     from cosmotransfer.simulate import reproduce
     from cosmotransfer.suites import design, sim_seeds
 

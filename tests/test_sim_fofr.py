@@ -210,7 +210,7 @@ def test_boost_figure():
 def test_mg_suite_file_carries_the_f_R_sigma8(tmp_path):
     """`cosmotransfer simulate mg --tier simulated`: the file stores σ8 of each f(R) cosmology as
     the derived column ``s8_fR``, above the design's GR-twin σ8 and equal to :func:`sigma8_fR`."""
-    from cosmotransfer.data import read_suite
+    from cosmotransfer.store import read_suite
     from cosmotransfer.simulate import simulate
 
     out = simulate("mg", tier="simulated", n=2, preset="smoke", out=tmp_path / "mg.npz", progress=False)

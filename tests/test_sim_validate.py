@@ -9,7 +9,7 @@ import pytest
 
 from cosmotransfer import paths
 from cosmotransfer.config import BOX, PARAM_NAMES, ConfigError, SimPreset
-from cosmotransfer.data import DataFileError
+from cosmotransfer.store import DataFileError
 from cosmotransfer.figures.sim import (corners_check_table, hmcode_check_table, physics_check_table, quijote_check_figure,
                                       steps_check_table)
 from cosmotransfer.sim import validate
@@ -237,7 +237,7 @@ def test_shipped_steps_table():
 
 
 def test_shipped_quijote_table(quijote_dir):
-    from cosmotransfer.data import sha256_file
+    from cosmotransfer.store import sha256_file
 
     t = _shipped("quijote")
     assert t["n_cosmologies"] >= 50
@@ -263,7 +263,7 @@ def test_shipped_corners_table():
     for name in ("Om low, s8 low", "Om low, s8 high"):
         assert abs(t["cosmologies"][name]["quijote_over_hmcode"][0] - 1) > 0.08
     if paths.QUIJOTE_DIR.is_dir():
-        from cosmotransfer.data import sha256_file
+        from cosmotransfer.store import sha256_file
 
         for meta in t["inputs"].values():
             assert sha256_file(paths.QUIJOTE_DIR / meta["file"]) == meta["sha256"]

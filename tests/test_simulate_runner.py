@@ -7,7 +7,7 @@ import pytest
 import fake_tier
 from cosmotransfer import simulate as sim
 from cosmotransfer.config import ConfigError
-from cosmotransfer.data import DataFileError, read_suite, verify_suite_file
+from cosmotransfer.store import DataFileError, read_suite, verify_suite_file
 from cosmotransfer.suites import design, sim_seeds
 
 
@@ -73,6 +73,7 @@ def test_existing_file_with_other_settings_is_refused(fake, tmp_path, monkeypatc
 
 def test_corrupted_or_tampered_files_are_caught(fake, tmp_path):
     out = sim.simulate("nwlh", tier="fake", n=4, preset="smoke", out=tmp_path / "c.npz", progress=False)
+    read_suite(out)  # verified once: later loads of the unchanged file skip the hash, a changed one is hashed again
     blob = bytearray(out.read_bytes())
     blob[len(blob) // 2] ^= 0xFF
     out.write_bytes(bytes(blob))
@@ -128,3 +129,17 @@ def test_interrupted_run_is_reused_by_a_run_with_another_n(fake, tmp_path, monke
     monkeypatch.delenv("FAKE_TIER_CRASH_AT")
     big = sim.simulate("nwlh", tier="fake", n=12, preset="smoke", out=tmp_path / "big.npz", progress=False)
     np.testing.assert_array_equal(read_suite(big).stats["pk"][:9], read_suite(small).stats["pk"])
+
+
+def test_an_unchanged_suite_file_is_hashed_once_per_process(fake, tmp_path, monkeypatch):
+    from cosmotransfer import store
+
+    out = sim.simulate("nwlh", tier="fake", n=4, preset="smoke", out=tmp_path / "h.npz", progress=False)
+    calls = []
+    real = store.sha256_file
+    monkeypatch.setattr(store, "sha256_file", lambda p: calls.append(p) or real(p))
+    for _ in range(3):
+        read_suite(out)
+    assert len(calls) == 1
+    store.verify_suite_file(out)  # `cosmotransfer verify` always hashes
+    assert len(calls) == 2

@@ -8,7 +8,7 @@ import pytest
 
 from cosmotransfer import quijote, results
 from cosmotransfer.cli import main
-from cosmotransfer.data import read_suite
+from cosmotransfer.store import read_suite
 from cosmotransfer.sweeps import curves, format_factor
 
 NAMES = "Om,Ob,h,ns,s8,Mnu,w"

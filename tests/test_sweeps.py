@@ -1,11 +1,12 @@
 """Budget-sweep reductions (bands, totals, savings factor) and the Optuna search."""
+import numpy as np
 import pandas as pd
 import pytest
 import torch
 from toy import toy_suite
 
 from cosmotransfer.config import LCDM_PARAMS, TrainConfig
-from cosmotransfer.data import learning_set
+from cosmotransfer.datasets import learning_set
 from cosmotransfer.hpo import suggest, top_trials
 from cosmotransfer.sweeps import curves, savings_factor, savings_table, totals
 
@@ -76,21 +77,21 @@ def test_sweep_end_to_end_writes_a_tidy_table_with_provenance(isolated_cache, mo
     from cosmotransfer.sweeps import sweep
 
     monkeypatch.setitem(sim.TIERS, "emulated", "fake_tier")
-    sw = sweep("mnu_pk", "smoke", n_pretrain=(128, 256), progress=False)
+    sw = sweep("mnu_pk", "smoke", n_pretrain=(64, 128), progress=False)
     t = sw.table
     assert list(t.columns) == ["case", "variant", "n_pretrain", "N", "member", "param", "mse"]
     assert set(t.variant) == {"scratch", "dummy", "nodummy", "frozen"} and set(t.N) == {50, 100}
     assert set(t.param) == {"Om", "Ob", "h", "ns", "s8", "Mnu"}
-    assert set(t[t.variant == "scratch"].n_pretrain) == {0} and set(t[t.variant == "frozen"].n_pretrain) == {128, 256}
+    assert set(t[t.variant == "scratch"].n_pretrain) == {0} and set(t[t.variant == "frozen"].n_pretrain) == {64, 128}
     assert len(t) == (1 + 3 * 2) * 2 * 6  # (scratch + 3 variants × 2 sizes) × 2 budgets × 6 parameters
     prov = json.loads((sw.folder / "provenance.json").read_text())
-    assert prov["scale"] == "smoke" and set(prov["pretrained"]) == {"main@128", "main@256", "bottleneck@128", "bottleneck@256"}
+    assert prov["scale"] == "smoke" and set(prov["pretrained"]) == {"main@64", "main@128", "bottleneck@64", "bottleneck@128"}
     assert (sw.folder / "results.csv").is_file()
     assert len(list((isolated_cache / "pretrain").iterdir())) == 4
     n_runs = len(list((isolated_cache / "finetune").iterdir()))
     again = sweep("mnu_pk", "smoke", variants=("scratch", "dummy"), progress=False)  # all from the cache
     assert len(list((isolated_cache / "finetune").iterdir())) == n_runs
-    merged = t[(t.variant.isin(["scratch", "dummy"])) & (t.n_pretrain.isin([0, 256]))].reset_index(drop=True)
+    merged = t[(t.variant.isin(["scratch", "dummy"])) & (t.n_pretrain.isin([0, 128]))].reset_index(drop=True)
     pd.testing.assert_frame_equal(again.table, merged)
 
 
@@ -107,6 +108,56 @@ def test_paper_protocol_path_runs_optuna_searches(isolated_cache, monkeypatch):
     assert len(list((isolated_cache / "pretrain").iterdir())) == 3  # one network per pre-training trial
     scratch = sw.table[sw.table.variant == "scratch"].groupby("member").mse.sum()
     assert len(scratch) == 2
+
+
+def test_pretraining_sizes_are_training_set_sizes(isolated_cache, monkeypatch):
+    """As in the paper, a pre-training size counts the simulations the network trains on: every size
+    trains on the first N of one train pool and shares the validation and test sets."""
+    from cosmotransfer import simulate as sim
+    from cosmotransfer.config import get_scale, pool_size
+    from cosmotransfer.sweeps import pretrain_data, pretrain_sizes, pretrained
+
+    assert get_scale("book").pretrain_sizes("emulated") == (2000, 22000)  # of the 32,768-point BSQ's pool of 22,937
+    assert pool_size(32768) == 22937 and get_scale("book").suite_size("bsq", "emulated") == 32768
+    assert get_scale("book").pretrain_sizes("simulated") == (1400,)  # 2,000 CPU-simulated boxes: the pool
+    assert pretrain_sizes("mnu_pk_q", "book") == pretrain_sizes("mnu_pk_q", "smoke") == (1400,)  # the real LH's pool
+    monkeypatch.setitem(sim.TIERS, "emulated", "fake_tier")
+    assert pretrain_sizes("mnu_pk", "smoke") == (64, 128)
+    small, large = (pretrained("mnu_pk", "smoke", "main", n) for n in (64, 128))
+    assert (small.info["n_train"], large.info["n_train"]) == (64, 128) and small.key != large.key
+    assert small.info["data_key"] == large.info["data_key"] == pretrain_data("mnu_pk", "smoke").key
+
+
+def test_tuned_sweep_trains_each_budgets_best_validation_config(isolated_cache, monkeypatch):
+    from cosmotransfer import simulate as sim
+    from cosmotransfer.config import SCALES, TUNING_GRID, ConfigError
+    from cosmotransfer.sweeps import sweep
+    from cosmotransfer.transfer import STAGE_OF
+
+    # the book's fixed configuration is a point of each grid: tuning cannot do worse on validation
+    for stage, grid in TUNING_GRID.items():
+        cfg = SCALES["book"].stage(stage)
+        assert all(getattr(cfg, f) in values for f, values in grid.items()), stage
+    monkeypatch.setitem(sim.TIERS, "emulated", "fake_tier")
+    scale = SCALES["smoke"].with_(seeds=(0, 1), max_epochs=4)
+    sw = sweep("mnu_pk", scale, variants=("scratch", "dummy"), n_pretrain=(128,), budgets=(50, 100),
+               progress=False, tuning="grid")
+    prov = sw.provenance
+    assert prov["tuning"] == "grid" and len(prov["chosen"]) == 4
+    search = pd.DataFrame(prov["search"])
+    n_grid = {v: int(np.prod([len(x) for x in TUNING_GRID[STAGE_OF[v]].values()])) for v in ("scratch", "dummy")}
+    assert search.groupby(["variant", "N"]).size().to_dict() == {(v, n): n_grid[v] for v in n_grid for n in (50, 100)}
+    tot = sw.table.groupby(["variant", "N", "member"]).mse.sum()
+    for c in prov["chosen"]:
+        rows = search[(search.variant == c["variant"]) & (search.N == c["N"])]
+        best = rows.loc[rows.val_mse.idxmin()]
+        assert all(best[f] == c[f] for f in TUNING_GRID[STAGE_OF[c["variant"]]])
+        # the first seed's member is the search's own run of the chosen config (cached, not retrained)
+        assert tot[c["variant"], c["N"], 0] == pytest.approx(best.test_mse)
+    fixed = sweep("mnu_pk", scale, variants=("scratch", "dummy"), n_pretrain=(128,), budgets=(50, 100), progress=False)
+    assert fixed.folder != sw.folder and fixed.provenance["tuning"] == "fixed" and fixed.provenance["chosen"] == []
+    with pytest.raises(ConfigError, match="unknown tuning 'optuna'; valid: fixed, grid"):
+        sweep("mnu_pk", scale, tuning="optuna", progress=False)
 
 
 @pytest.mark.slow  # spawns two worker processes (torch imports): ~30 s on the loaded 2-core machine
@@ -140,3 +191,14 @@ def test_every_case_pretrains_on_the_bins_it_fine_tunes_on():
                 assert t == "simulated", (name, scale)
             if pretrain_tier(name, scale) != t:
                 assert {t, pretrain_tier(name, scale)} <= {"quijote", "emulated"}, (name, scale)
+
+
+def test_where_a_variant_loses_to_scratch():
+    from cosmotransfer.results import where_it_loses
+
+    # transfer better at small N, worse from N = 400 on (ratio 1.5)
+    c = curves(fake_table(lambda n: 1.0 / n, lambda n: 0.5 / n if n < 400 else 1.5 / n))
+    assert where_it_loses(c, "dummy") == "N = 400–1,600 (up to 1.50×)"
+    assert where_it_loses(curves(fake_table(lambda n: 1.0 / n, lambda n: 0.9 / n)), "dummy") == "never"
+    gaps = curves(fake_table(lambda n: 1.0 / n, lambda n: (2.0 if n in (50, 200) else 0.5) / n))
+    assert where_it_loses(gaps, "dummy") == "N = 50, 200 (up to 2.00×)"

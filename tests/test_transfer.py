@@ -4,7 +4,7 @@ import torch
 from toy import toy_suite
 
 from cosmotransfer.config import LCDM_PARAMS, TrainConfig, ConfigError, get_scale
-from cosmotransfer.data import learning_set
+from cosmotransfer.datasets import learning_set
 from cosmotransfer.models import FrozenBodyHead
 from cosmotransfer.transfer import (CASES, build_model, output_rows, parse_init_from, pretrain, run,
                                     variant_config)
@@ -126,10 +126,26 @@ def test_a_network_pretrained_on_other_bins_is_refused():
     from toy import toy_suite
 
     from cosmotransfer.config import ConfigError, TrainConfig
-    from cosmotransfer.data import learning_set
+    from cosmotransfer.datasets import learning_set
     from cosmotransfer.transfer import Pretrained, build_model, new_mlp
 
     ls = learning_set(toy_suite(40, True, seed=0, name="nwlh"))
     net = Pretrained(new_mlp(19, 5, TrainConfig(hidden=(8,), n_dummy=2), seed=0), "k", {"targets": list(ls.targets[:5])})
     with pytest.raises(ConfigError, match="reads 19 k bins, the fine-tuning data 79"):
         build_model("dummy", ls.x.shape[1], ls.targets, TrainConfig(), 0, net)
+
+
+def test_a_model_asked_for_is_kept_in_the_cache_and_not_trained_again(toy, isolated_cache, monkeypatch):
+    """The SHAP stage reads its fine-tuned networks from the transfer cache."""
+    from cosmotransfer import transfer
+
+    pre = pretrain(toy[0], PRE.with_(max_epochs=3, n_dummy=2), seed=0, device="cpu")
+    ft = PRE.with_(init_from="pretrained:dummy", max_epochs=3)
+    plain = run(toy[1], ft, 50, seed=0, pretrained=pre, device="cpu")  # a sweep's run: result only
+    weights = transfer.run_path(toy[1], ft, 50, 0, pre).parent / "model.pt"
+    assert not weights.exists()
+    first = run(toy[1], ft, 50, seed=0, pretrained=pre, device="cpu", return_model=True)
+    assert weights.is_file() and first["test_mse"] == plain["test_mse"]  # the same run, deterministic
+    monkeypatch.setattr(transfer, "fit", lambda *a, **k: pytest.fail("trained again"))
+    again = run(toy[1], ft, 50, seed=0, pretrained=pre, device="cpu", return_model=True)
+    assert all(torch.equal(p, q) for p, q in zip(first["model"].parameters(), again["model"].parameters()))

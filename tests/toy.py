@@ -11,7 +11,7 @@ from __future__ import annotations
 import numpy as np
 
 from cosmotransfer.config import LCDM_PARAMS, PARAM_NAMES, fiducial_vector
-from cosmotransfer.data import SuiteData
+from cosmotransfer.store import SuiteData
 from cosmotransfer.stats import kbins
 
 

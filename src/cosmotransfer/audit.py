@@ -2,7 +2,7 @@
 against the transfer / scratch ratios the sweeps measured.
 
 For every case of ``config.AUDIT_CASES`` and each of its new parameters p, two predictors are read
-off the fine-tuning suite alone (:func:`cosmotransfer.data.suite_responses`: ln S fitted linearly in
+off the fine-tuning suite alone (:func:`cosmotransfer.datasets.suite_responses`: ln S fitted linearly in
 the prior-scaled parameters):
 
 ``cos_s8``       the cosine, over the k bins, between p's response and σ8's. Positive: p moves the
@@ -28,7 +28,8 @@ import pandas as pd
 from scipy.stats import spearmanr
 
 from .config import AUDIT_BOOTSTRAP, AUDIT_CASES
-from .data import load_suite, suite_responses
+from .data import load_suite
+from .datasets import suite_responses
 from .fisher import suite_fisher
 from .results import not_informative, transfer_verdict
 from .sim.neutrinos import response_cosine

@@ -8,6 +8,7 @@ warnings as errors.
 
 ``out`` builds a separate copy of the book (config, toc, prose pages and executed notebooks)
 in another folder, so the smoke-scale build of the tests never overwrites the published book.
+Every figure a chapter publishes is saved under ``<book>/_build/figures/<id>.png`` and ``.pdf``.
 """
 from __future__ import annotations
 
@@ -151,10 +152,19 @@ def build_book(scale: str = "book", out: Path | None = None, notebooks: list[str
     params = {"SCALE": scale, **(parameters or {})}
     names = notebooks or chapters(root)
     timings = {}
-    for name in names:
-        print(f"[book] executing {name} (SCALE={scale}) …", flush=True)
-        timings[name] = execute_notebook(name, target / "book", params)
-        print(f"[book] {name}: {timings[name]:.1f} s", flush=True)
+    # the kernels inherit the environment: figures.publish saves into this book's _build/figures
+    saved = os.environ.get("COSMOTRANSFER_FIGURES")
+    os.environ["COSMOTRANSFER_FIGURES"] = str(target / "_build" / "figures")
+    try:
+        for name in names:
+            print(f"[book] executing {name} (SCALE={scale}) …", flush=True)
+            timings[name] = execute_notebook(name, target / "book", params)
+            print(f"[book] {name}: {timings[name]:.1f} s", flush=True)
+    finally:
+        if saved is None:
+            os.environ.pop("COSMOTRANSFER_FIGURES")
+        else:
+            os.environ["COSMOTRANSFER_FIGURES"] = saved
     missing = [n for n in chapters(root) if not (target / "book" / f"{n}.ipynb").is_file()]
     if missing:
         print(f"[book] executed {', '.join(names)}; the HTML needs every chapter — not yet executed here: "

@@ -21,7 +21,7 @@ import sys
 from pathlib import Path
 
 from .config import DEFAULT_SCALE, SCALES, SIM_PRESETS, ConfigError
-from .data import DataFileError
+from .store import DataFileError
 
 
 def _cmd_design(args) -> int:
@@ -53,7 +53,7 @@ def _cmd_simulate(args) -> int:
 
 def _cmd_verify(args) -> int:
     from . import paths
-    from .data import verify_suite_file
+    from .store import verify_suite_file
 
     files = [Path(f) for f in args.files] or sorted(paths.DATA_DIR.rglob("*.npz"))
     for f in files:

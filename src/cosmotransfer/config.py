@@ -132,6 +132,20 @@ REAL_TIER = "quijote"
 #: (the file prints six decimals).
 QUIJOTE_K_RTOL = 2e-4
 
+#: The engine checks of the engine page (notebooks/10_engine.py, :mod:`cosmotransfer.sim.validate`): the
+#: k [h/Mpc] they read and the tolerances on |P/reference − 1| there (against HMcode-2020, and against Quijote at the corners)
+HMCODE_K = (0.1, 0.3, 0.5)
+HMCODE_TOLERANCE = (0.03, 0.08, 0.12)
+#: The Quijote check: marked P(k) within this of Quijote's (median ratio) on k ≤ ``MPK_K_MAX``
+MPK_TOLERANCE = 0.15
+MPK_K_MAX = 0.3
+#: The physics check: the tolerance on a case's ratio to its reference, by what the case varies
+#: (``Mnu_As``: Mν at the fiducial A_s)
+PHYSICS_TOLERANCE = {"Mnu": 0.02, "Mnu_As": 0.02, "fR0": 0.03, "s8": 0.02}
+#: The expected size of the local-PNG P(k) response: the prototype measurement the engine's physics
+#: was specified against (per cent, at f_NL^loc = +100); the engine page draws it beside the engine's
+PNG_PROTOTYPE = {"fNL_loc": 100.0, "k": (0.1, 0.3, 0.5), "percent": (0.5, 1.3, 1.7)}
+
 
 # --------------------------------------------------------------------------------------
 # Scale presets
@@ -151,7 +165,7 @@ class SimPreset:
 #: points at one. All but ``smoke`` keep the paper's resolution — particle spacing 3.9 Mpc/h,
 #: force cell 1.95 Mpc/h, 10 steps from z = 9 — and differ only in the box:
 #: ``paper`` the Quijote box (GPU; 79 k bins), ``book`` a 500 Mpc/h box (~15 s per simulation on
-#: one CPU core; notebook 01's physics checks; 39 bins), ``cpu`` a 250 Mpc/h box (~1–3 s per
+#: one CPU core; the engine page's physics checks; 39 bins), ``cpu`` a 250 Mpc/h box (~1–3 s per
 #: simulation on one core, CAMB included: suites of thousands on a CPU; 19 bins).
 SIM_PRESETS: dict[str, SimPreset] = {
     "smoke": SimPreset(box=250.0, n_particles=32, n_mesh=64, n_steps=5, z_init=9.0),
@@ -218,6 +232,13 @@ REFERENCE_BUDGET = 100
 #: The split of every suite: train pool, validation; the test set takes the rest (15 %).
 TRAIN_FRACTION = 0.70
 VAL_FRACTION = 0.15
+
+
+def pool_size(n: int) -> int:
+    """The train pool of a suite of ``n`` simulations (the rest is validation and test)."""
+    return int(TRAIN_FRACTION * n)
+
+
 #: Split seed of user-supplied suites (the shipped suites have their own, in ``suites.SUITES``).
 USER_SPLIT_SEED = 0
 #: Bump when a change to the training code should invalidate the cached networks and results.
@@ -283,6 +304,17 @@ RANKING_CASES = ("mnu_pk", "mnu_mpk", "mnu_pk_sim", "fr_pk", "png_eq", "png_lc",
 AUDIT_CASES = ("mnu_pk_q", "mnu_pk_q_emu", "mnu_mpk_q", "mnu_p2mpk_q", "mnu_p2mpk_q_emu", "mnu_pk", "mnu_pk_sim",
                "mnu_mpk", "fr_pk", "png_eq", "png_lc")
 AUDIT_BOOTSTRAP = {"draws": 2000, "seed": 0, "band": BAND}
+#: The fair baseline (chapter 09): at every budget N, each variant's config is chosen on the
+#: validation set from this grid — the same for every case and scale without Optuna searches —
+#: by one run with the sweep's first training seed; the chosen config then trains with every seed.
+#: Per training stage: the values each field takes (every combination is tried). The book scale's
+#: fixed config is one point of each grid, so there tuning can only lower the validation MSE.
+TUNING_GRID: dict[str, dict[str, tuple]] = {
+    "scratch": {"lr": (3e-4, 1e-3, 3e-3), "weight_decay": (1e-4, 1e-2), "hidden": ((128, 128), (256, 256))},
+    "finetune": {"lr": (1e-4, 3e-4, 1e-3), "weight_decay": (1e-4, 1e-2)},
+}
+#: The cases whose savings chapter 09 re-measures with the tuned baseline (real, emulated Mν; f(R)).
+TUNED_CASES = ("mnu_pk_q", "mnu_pk", "fr_pk")
 #: Width of the bottleneck layer the frozen variant's pre-trained network ends in (the paper's 10).
 BOTTLENECK = 10
 
@@ -299,7 +331,7 @@ class Scale:
     (the paper scale) they are the starting points of the searches in :mod:`cosmotransfer.hpo`.
     ``threads``: torch CPU threads per training process (``None``: torch's default);
     ``workers``: training runs of a sweep that go on at once, in separate processes.
-    ``sim`` is the preset notebook 01 runs its engine checks at; ``suite_preset`` names the preset
+    ``sim`` is the preset the engine page runs its engine checks at; ``suite_preset`` names the preset
     of the simulated-tier suite files the notebooks read (marked P(k), PNG, and the simulated
     P(k) cases), ``n_simulated`` how many simulations of each they use (``None``: ``n_suite``).
     """
@@ -334,12 +366,13 @@ class Scale:
         return self.n_suite.get(suite)
 
     def pretrain_sizes(self, tier: str, suite: str = "bsq") -> tuple[int, ...]:
-        """The pre-training sizes of ``n_pretrain`` that a ``tier`` pre-training suite holds at this
-        scale (its whole size when it holds none of them)."""
+        """The pre-training sizes of ``n_pretrain`` — training-set sizes — that the train pool of a
+        ``tier`` pre-training suite holds at this scale (the whole pool when it holds none of them)."""
         have = self.suite_size(suite, tier)
         if have is None:
             return tuple(self.n_pretrain)
-        return tuple(n for n in self.n_pretrain if n <= have) or (have,)
+        pool = pool_size(have)
+        return tuple(n for n in self.n_pretrain if n <= pool) or (pool,)
 
     def stage(self, name: str) -> TrainConfig:
         """The training config of one stage, with the scale's epoch cap and patience filled in."""
@@ -359,7 +392,7 @@ SCALES: dict[str, Scale] = {
         n_suite={"bsq": 256, "nwlh": 256, "mg": 256, "png_eq": 256, "png_lc": 256},
         # the first rows of the shipped CPU-preset suites (nothing to simulate in the tests)
         suite_preset="cpu",
-        n_pretrain=(128, 256),
+        n_pretrain=(64, 128),
         budgets=(50, 100),
         seeds=(0,),
         max_epochs=20,
@@ -377,9 +410,9 @@ SCALES: dict[str, Scale] = {
         description="the published book: shipped emulated suites, CPU training within the CI budget",
         sim=SIM_PRESETS["book"],
         tier="emulated",
-        # the shipped emulated suites: the first 22,000 BSQ points, pre-trained on 2,000 and on
-        # 22,000 as in the paper
-        n_suite={"bsq": 22000, "nwlh": 2000, "mg": 2000, "png_eq": 1000, "png_lc": 1000},
+        # the shipped emulated suites: the whole 32,768-point BSQ (train pool 22,937), pre-trained on
+        # 2,000 and on 22,000 training simulations as in the paper
+        n_suite={"bsq": 32768, "nwlh": 2000, "mg": 2000, "png_eq": 1000, "png_lc": 1000},
         # marked P(k) (and the simulated P(k) beside it) from the shipped CPU-preset suites: the
         # paper's resolution in a 250 Mpc/h box, made on the 2-core CPU
         suite_preset="cpu",

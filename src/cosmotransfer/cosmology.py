@@ -162,17 +162,23 @@ def _spectra(theta: tuple, z: float) -> Spectra:
     return Spectra(np.array(theta), redshifts=(z,))
 
 
+def spectra_at(theta, z: float = 0.0) -> Spectra:
+    """The CAMB solution of one cosmology (``theta``: (10,) full parameter vector) at redshift ``z``:
+    its linear and HMcode-2020 spectra, A_s and σ8 (the last eight solutions are kept)."""
+    return _spectra(tuple(np.asarray(theta, dtype=np.float64).tolist()), float(z))
+
+
 def linear_power(theta, k, z: float = 0.0) -> np.ndarray:
     """Linear total-matter P(k) [(Mpc/h)^3] at ``k`` [h/Mpc] (any shape), σ8-normalised at z=0.
 
     GR and Gaussian: f_R0 and f_NL are ignored (the tiers add their effects themselves).
     """
-    return _spectra(tuple(np.asarray(theta, dtype=np.float64).tolist()), float(z)).linear(k, z)
+    return spectra_at(theta, z).linear(k, z)
 
 
 def nonlinear_power(theta, k, z: float = 0.0) -> np.ndarray:
     """HMcode-2020 total-matter P(k) [(Mpc/h)^3] at ``k`` [h/Mpc] (any shape), σ8-normalised; GR."""
-    return _spectra(tuple(np.asarray(theta, dtype=np.float64).tolist()), float(z)).nonlinear(k, z)
+    return spectra_at(theta, z).nonlinear(k, z)
 
 
 # --------------------------------------------------------------------------------------
@@ -195,7 +201,7 @@ def fr_settings() -> dict:
 
 
 @lru_cache(maxsize=1)
-def _fremu():
+def fremu_emulator():
     """fremu's emulator (its weights ship inside the wheel: nothing is downloaded)."""
     import warnings
 
@@ -236,7 +242,7 @@ def fR_boost(theta, k) -> np.ndarray:
     c = Cosmo.from_vector(theta)
     if c.fR0 == 0.0:
         return np.ones(np.shape(k))
-    emu = _fremu()
+    emu = fremu_emulator()
     base = [c.Om, c.Ob, c.h, c.ns, c.s8, c.Mnu]
     B = _fremu_B(emu, np.array([base + [c.fR0], base + [0.0]]))
     ratio = CubicSpline(emu.ks, B[0] / B[1])

@@ -224,7 +224,8 @@ def quijote_validation(quijote_dir: Path | None = None, workers: int = 1, progre
     """
     from . import paths
     from .config import fiducial_vector
-    from .data import DataFileError, load_quijote, sha256_file
+    from .quijote import load_quijote
+    from .store import DataFileError, sha256_file
 
     q = Path(quijote_dir or paths.QUIJOTE_DIR)
     files = {"pk": q / "LH_Pk_m_z0.npy", "params": q / "LH_params.txt"}
@@ -250,7 +251,7 @@ def write_quijote_validation(out: Path | None = None, **kwargs) -> Path:
     import json
 
     from . import paths
-    from .data import atomic_write
+    from .store import atomic_write
 
     table = quijote_validation(**kwargs)
     out = Path(out or paths.DATA_DIR / VALIDATION_FILE)
@@ -265,7 +266,7 @@ def read_quijote_validation(path: Path | None = None) -> dict[str, np.ndarray]:
     import json
 
     from . import paths
-    from .data import DataFileError
+    from .store import DataFileError
 
     path = Path(path or paths.DATA_DIR / VALIDATION_FILE)
     try:

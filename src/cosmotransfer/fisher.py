@@ -1,7 +1,7 @@
 """What a statistic can tell apart, read off a suite before any network is trained: a linear-response
 Fisher forecast.
 
-:func:`cosmotransfer.data.suite_responses` fits ln S(k) of a suite's simulations linearly in the
+:func:`cosmotransfer.datasets.suite_responses` fits ln S(k) of a suite's simulations linearly in the
 varied parameters θ̂ (each min–max scaled with the prior table, so a unit is the whole prior
 width). Around that mean response, the Fisher matrix of the parameters is
 
@@ -24,7 +24,8 @@ import numpy as np
 import pandas as pd
 
 from .config import BOX, PARAM_NAMES, SIM_PRESETS, get_param
-from .data import SuiteData, suite_responses
+from .datasets import suite_responses
+from .store import SuiteData
 from .suites import SUITES
 
 PRIOR_STD = 1.0 / np.sqrt(12.0)  # std of a uniform prior on the scaled [0, 1] axis

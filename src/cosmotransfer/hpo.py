@@ -16,13 +16,21 @@ so re-running a finished search replays it from the cache.
 """
 from __future__ import annotations
 
+import itertools
+
 import optuna
 
 from .config import TrainConfig
-from .data import LearningSet
+from .datasets import LearningSet
 from .transfer import Pretrained, parse_init_from, pretrain, run
 
 WEIGHT_DECAY = (1e-6, 1e-1)
+
+
+def grid_configs(base: TrainConfig, grid: dict[str, tuple]) -> list[TrainConfig]:
+    """Every combination of ``grid``'s values (field → values) applied to ``base``, in a fixed order."""
+    names = sorted(grid)
+    return [base.with_(**dict(zip(names, values))) for values in itertools.product(*(grid[n] for n in names))]
 
 
 def suggest(trial: optuna.Trial, base: TrainConfig) -> TrainConfig:
@@ -67,7 +75,7 @@ def top_trials(ls: LearningSet, base: TrainConfig, n_train: int, pretrained: Pre
 
 
 def tune_pretrain(ls: LearningSet, base: TrainConfig, n_trials: int, seed: int = 0,
-                  device: str | None = None) -> TrainConfig:
+                  device: str | None = None, n_train: int | None = None) -> TrainConfig:
     """The best pre-training config (architecture, dropout, lr, weight decay) by validation MSE.
 
     ``base`` fixes what is not searched: the dummy outputs or the bottleneck, batch, epochs.
@@ -77,7 +85,7 @@ def tune_pretrain(ls: LearningSet, base: TrainConfig, n_trials: int, seed: int =
     def objective(trial: optuna.Trial) -> float:
         cfg = suggest(trial, base.with_(init_from="scratch"))
         configs[trial.number] = cfg
-        return pretrain(ls, cfg, seed=seed, device=device).info["history"]["best_val"]
+        return pretrain(ls, cfg, seed=seed, device=device, n_train=n_train).info["history"]["best_val"]
 
     study = _study(seed)
     study.optimize(objective, n_trials=n_trials)

@@ -2,7 +2,7 @@
 
 Every network maps standardised summaries ``x: (batch, n_k) float32`` to scaled parameters
 ``(batch, n_out) float32`` in (0, 1) (sigmoid output; min–max scaling with the prior table, see
-:func:`cosmotransfer.data.scale_targets`). Hidden layers are Linear → LeakyReLU(0.2) → Dropout.
+:func:`cosmotransfer.datasets.scale_targets`). Hidden layers are Linear → LeakyReLU(0.2) → Dropout.
 
 An :class:`MLP` may carry ``n_dummy`` extra output nodes after its ``n_targets`` real ones.
 During pre-training they get zero loss weight (:meth:`MLP.loss_weights`), so they receive no

@@ -6,6 +6,8 @@ Environment overrides (all optional):
 * ``COSMOTRANSFER_CACHE`` — where expensive stages cache their results (default ``ROOT/.cache``).
 * ``COSMOTRANSFER_QUIJOTE`` — the real Quijote reference files (default ``ROOT/../shared/quijote``);
   used only by tests and by the bring-your-own-data loaders, never by the book.
+* ``COSMOTRANSFER_FIGURES`` — where the book's figures are saved (default ``ROOT/_build/figures``;
+  the book runner points it at the ``_build/figures`` of the book it builds).
 """
 from __future__ import annotations
 
@@ -29,6 +31,12 @@ NOTEBOOKS_DIR: Path = ROOT / "notebooks"  # Jupytext sources
 BOOK_DIR: Path = ROOT / "book"  # prose pages; executed notebooks land here (git-ignored)
 CACHE_DIR: Path = Path(os.environ.get("COSMOTRANSFER_CACHE", ROOT / ".cache")).resolve()
 QUIJOTE_DIR: Path = Path(os.environ.get("COSMOTRANSFER_QUIJOTE", ROOT.parent / "shared" / "quijote")).resolve()
+
+
+def figures_dir() -> Path:
+    """Where :func:`cosmotransfer.figures.publish` saves ``<id>.png`` and ``<id>.pdf`` (read at call
+    time: the book runner sets ``COSMOTRANSFER_FIGURES`` for the notebooks it executes)."""
+    return Path(os.environ.get("COSMOTRANSFER_FIGURES", ROOT / "_build" / "figures")).resolve()
 
 
 def suite_file(suite: str, tier: str, root: Path | None = None, preset: str = "paper") -> Path:

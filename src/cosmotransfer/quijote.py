@@ -17,20 +17,23 @@ reads them through :func:`cosmotransfer.data.load_suite` with ``tier="quijote"``
 tier, and never needs ``../shared`` itself.
 
 :func:`read_real_suite` reads the same kind of files from anywhere (a user's own nwLH, e.g. all
-2,000 simulations) into a :class:`~cosmotransfer.data.SuiteData` that the sweeps use as they use
+2,000 simulations) into a :class:`~cosmotransfer.store.SuiteData` that the sweeps use as they use
 the shipped one.
 """
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
 
 from . import paths
-from .config import LCDM_PARAMS, QUIJOTE_K_RTOL, ConfigError, lookup
+from .config import (LCDM_PARAMS, PARAM_NAMES, QUIJOTE_K_RTOL, ConfigError, check_in_prior, fiducial_vector, get_param,
+                     lookup)
 from .config import REAL_TIER as TIER
-from .data import DataFileError, SuiteData, load_quijote, log_summaries, sha256_file, write_suite
+from .datasets import log_summaries
+from .store import DataFileError, SuiteData, sha256_file, write_suite
 from .stats import kbins
 
 CITATIONS = {
@@ -94,7 +97,7 @@ def read_real_suite(name: str, pk, params, mpk=None, param_names: tuple[str, ...
     (Mpc/h)^3, ``params`` (n, len(param_names)) with the columns of ``REAL_SUITES[name]``.
 
     The result carries the suite's name, so it gets that suite's targets and fixed split
-    (:func:`cosmotransfer.data.default_split`). Raises DataFileError / ConfigError, naming the fix,
+    (:func:`cosmotransfer.datasets.default_split`). Raises DataFileError / ConfigError, naming the fix,
     for a wrong shape, a parameter outside its prior, or non-positive / non-finite spectra.
     """
     real = get_real_suite(name)
@@ -157,3 +160,118 @@ def nwlh_from_files(pk: str = "", mpk: str = "", params: str = "") -> SuiteData 
         raise ConfigError(f"name all three nwLH files; missing: {', '.join(missing)} "
                           "(or none, for the shipped real nwLH)")
     return read_real_suite("nwlh", pk, params, mpk=mpk)
+
+
+# --------------------------------------------------------------------------------------
+# Bring your own suites: real Quijote summaries as arrays or Pylians files
+# --------------------------------------------------------------------------------------
+def suite_from_arrays(pk, params, param_names: tuple[str, ...] | None = None, mpk=None, k=None,
+                      name: str = "user") -> SuiteData:
+    """A :class:`SuiteData` from stacked arrays (e.g. real Quijote summaries).
+
+    ``pk`` (and ``mpk``): (n_sims, 79) P(k) [(Mpc/h)^3] on the Quijote bins; ``params``:
+    (n_sims, len(param_names)) in the prior table's units (default names: the five ΛCDM
+    parameters); parameters not given sit at their fiducial value. ``k``: (79,) h/Mpc
+    (default: :func:`cosmotransfer.stats.kbins`). Raises ConfigError for a parameter outside
+    its prior and DataFileError for mismatched shapes.
+    """
+    param_names = tuple(param_names or LCDM_PARAMS)
+    pk = np.asarray(pk, dtype=np.float64)
+    params = np.atleast_2d(np.asarray(params, dtype=np.float64))
+    kk = kbins().k if k is None else np.asarray(k, dtype=np.float64)
+    if pk.ndim != 2 or pk.shape[1] != len(kk):
+        raise DataFileError(f"P(k) array has shape {pk.shape}; expected (n_sims, {len(kk)}) on the Quijote k bins")
+    if params.shape != (len(pk), len(param_names)):
+        raise DataFileError(f"parameter table has shape {params.shape}; expected ({len(pk)}, {len(param_names)}) "
+                            f"for columns {', '.join(param_names)}")
+    full = np.tile(fiducial_vector(), (len(pk), 1))
+    for j, p in enumerate(param_names):
+        get_param(p)
+        check_in_prior(p, params[:, j])
+        full[:, PARAM_NAMES.index(p)] = params[:, j]
+    stats = {"pk": pk.astype(np.float32)}
+    if mpk is not None:
+        mpk = np.asarray(mpk, dtype=np.float64)
+        if mpk.shape != pk.shape:
+            raise DataFileError(f"marked P(k) array has shape {mpk.shape}; expected {pk.shape} like P(k)")
+        stats["mpk"] = mpk.astype(np.float32)
+    n = len(pk)
+    return SuiteData(suite=name, tier="user", params=full, index=np.arange(n, dtype=np.int64),
+                     seeds=np.zeros(n, dtype=np.int64), k=kk, stats=stats,
+                     meta={"suite": name, "tier": "user", "param_names": list(param_names)})
+
+
+def _natural_key(p: Path):
+    return [int(t) if t.isdigit() else t for t in re.split(r"(\d+)", p.as_posix())]
+
+
+def read_pk_files(folder, pattern: str = "Pk_*", n_k: int | None = None) -> np.ndarray:
+    """Stack per-simulation Pylians text files into (n_sims, 79) P(k) [(Mpc/h)^3].
+
+    Files matching ``pattern`` anywhere below ``folder`` (``.txt`` or ``.dat``; e.g. Quijote's
+    ``<i>/Pk_m_z=0.txt``) are read in natural order of their paths (so ``2/`` before ``10/``):
+    row i of the result is the i-th file, and must match row i of the parameter table. Each file
+    has columns k [h/Mpc], P(k) (further columns are ignored); its first 79 rows must lie on the
+    Quijote bins (1 % tolerance), any rows beyond are dropped.
+    """
+    folder = Path(folder)
+    files = sorted((f for f in folder.rglob(pattern) if f.suffix in (".txt", ".dat")), key=_natural_key)
+    if not files:
+        raise DataFileError(f"no files matching {pattern!r} (.txt/.dat) below {folder}")
+    kk = kbins().k
+    n_k = n_k or len(kk)
+    rows = []
+    for f in files:
+        try:
+            a = np.loadtxt(f, ndmin=2)
+        except ValueError as e:
+            raise DataFileError(f"{f} is not a k, P(k) text table ({e})") from None
+        if a.shape[0] < n_k or a.shape[1] < 2 or not np.allclose(a[:n_k, 0], kk[:n_k], rtol=1e-2):
+            raise DataFileError(f"{f}: its first {n_k} k values do not match the Quijote bins "
+                                f"({kk[0]:.4f} … {kk[n_k - 1]:.4f} h/Mpc); it needs a 1 Gpc/h box binned like Pylians")
+        rows.append(a[:n_k, 1])
+    return np.stack(rows)
+
+
+def read_param_table(path, n_columns: int | None = None) -> np.ndarray:
+    """(n_sims, n_params) float64 from a whitespace text table (``#`` lines are comments),
+    e.g. Quijote's ``latin_hypercube_params.txt`` (Ωm, Ωb, h, n_s, σ8)."""
+    try:
+        a = np.loadtxt(path, ndmin=2)
+    except (OSError, ValueError) as e:
+        raise DataFileError(f"cannot read parameter table {path}: {e}") from None
+    if n_columns is not None and a.shape[1] != n_columns:
+        raise DataFileError(f"parameter table {path} has {a.shape[1]} columns; expected {n_columns}")
+    return a
+
+
+def _read_stat(src) -> np.ndarray:
+    if isinstance(src, (str, Path)):
+        p = Path(src)
+        if p.is_dir():
+            return read_pk_files(p)
+        if p.suffix == ".npy":
+            return np.load(p, allow_pickle=False)
+        if p.is_file():
+            return np.loadtxt(p, ndmin=2)
+        raise DataFileError(f"{p} does not exist")
+    return np.asarray(src)
+
+
+def load_quijote(pk, params, param_names: tuple[str, ...] | None = None, mpk=None,
+                 name: str = "quijote") -> SuiteData:
+    """Bring your own suite: real Quijote (or any) summaries → :class:`SuiteData`.
+
+    ``pk`` / ``mpk``: a stacked (n_sims, 79) array, a ``.npy`` or text file holding one, or a
+    folder of per-simulation ``Pk_*.txt``/``.dat`` files (:func:`read_pk_files`). ``params``: an
+    (n_sims, n_params) array or a text table (:func:`read_param_table`) whose columns are
+    ``param_names`` (default: Ωm, Ωb, h, n_s, σ8, Quijote's order). Example, the ΛCDM latin
+    hypercube beside the project::
+
+        q = paths.QUIJOTE_DIR
+        data = load_quijote(q / "LH_Pk_m_z0.npy", q / "LH_params.txt", mpk=q / "LH_MPk_m_z0.npy")
+        ls = learning_set(data, "pk")          # split 70/15/15 with USER_SPLIT_SEED
+    """
+    table = read_param_table(params) if isinstance(params, (str, Path)) else np.asarray(params)
+    return suite_from_arrays(_read_stat(pk), table, param_names=param_names,
+                             mpk=None if mpk is None else _read_stat(mpk), name=name)

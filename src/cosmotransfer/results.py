@@ -120,6 +120,22 @@ def transfer_verdict(curve: pd.DataFrame, param: str, variant: str = "dummy") ->
     return TransferVerdict(param, r, g, verdict)
 
 
+def where_it_loses(curve: pd.DataFrame, variant: str, param: str = "total") -> str:
+    """Where ``variant`` loses to scratch in one case: the budgets at which its median ``param`` MSE
+    exceeds scratch's by more than ``TRANSFER_VERDICT["worse"]``, with the largest ratio — e.g.
+    "N = 400–1,400 (up to 1.62×)" — or "never" (at N = a, b when the budgets are not contiguous)."""
+    r = mse_ratio(curve, variant, param)
+    lost = r[r > TRANSFER_VERDICT["worse"]]
+    if lost.empty:
+        return "never"
+    ns = [int(n) for n in lost.index]
+    swept = [int(n) for n in r.index]
+    contiguous = swept[swept.index(ns[0]): swept.index(ns[-1]) + 1] == ns
+    where = (f"N = {ns[0]:,}" if len(ns) == 1 else f"N = {ns[0]:,}–{ns[-1]:,}" if contiguous
+             else "N = " + ", ".join(f"{n:,}" for n in ns))
+    return f"{where} (up to {lost.max():.2f}×)"
+
+
 @dataclass(frozen=True)
 class SourceComparison:
     """Two pre-training sources for the same fine-tuning: ``ratios`` = median MSE from one over the

@@ -19,10 +19,10 @@ from dataclasses import dataclass, field
 
 import pandas as pd
 
-from .config import PRIORS, SCORECARD, VARIANTS, get_scale
+from .config import PRIORS, SCORECARD, TUNED_CASES, VARIANTS, get_scale
 from .results import not_informative, savings_interval, savings_text, transfer_verdict
 from .sweeps import case_missing, curves, pretrain_sizes, pretrained, ranking, reference_budget, sweep
-from .transfer import get_case
+from .transfer import STAGE_OF, get_case
 
 TIERS = ("real Quijote", "emulated", "CPU-simulated")
 VERDICTS = ("reproduced", "partly", "not reproduced", "not testable on this data")
@@ -152,15 +152,22 @@ def _pretraining(cases, sc, seed):
 
 
 def _savings(cases, sc, seed):
+    """Scored on the tuned baseline for the cases of ``config.TUNED_CASES`` (the fair comparison,
+    closest to the paper's Optuna searches), with the fixed-config number beside it."""
     case = get_case(cases[0])
-    sw = _sweep(case.name, sc, seed)
+    fixed = _sweep(case.name, sc, seed)
+    tuned = case.name in TUNED_CASES
+    sw = _sweep(case.name, sc, seed, tuning="grid") if tuned else fixed
     n = reference_budget(sw.provenance["budgets"])
     s = savings_interval(sw.table, "dummy", n)
     c = curves(sw.table)
     dull = [p for p in case.new_params if not_informative(c, p)]
     text = f"at N = {n}: {savings_text(sw.table, 'dummy', n, case.targets)}"
+    if tuned:
+        text += f", tuned baseline (fixed configs: {savings_interval(fixed.table, 'dummy', n).point})"
     return ({"factor": s.factor, "lo": s.lo, "hi": s.hi, "bound": s.point.bound, "N": n,
-             "paper_factor": SCORECARD["paper_savings"], "uninformative": dull}, text)
+             "paper_factor": SCORECARD["paper_savings"], "uninformative": dull,
+             "tuning": sw.provenance["tuning"]}, text)
 
 
 def _param_verdicts(case_name, sc, seed):
@@ -224,6 +231,46 @@ def _shap(cases, sc, seed):
 
 _MEASURE = {"pretraining": _pretraining, "savings": _savings, "gain_most": _gain_most, "no_gain": _no_gain,
             "negative": _negative, "ranking": _ranking, "small_pretrain": _small_pretrain, "shap": _shap}
+
+
+def tuned_sweeps(scale, seed: int = 0, cases: tuple[str, ...] = TUNED_CASES) -> dict[str, tuple]:
+    """case → (fixed-config sweep, tuned sweep) of scratch and dummy for each case of ``cases`` whose
+    suites are here (the tuned one runs the grid search of ``config.TUNING_GRID`` once; cached)."""
+    sc = get_scale(scale)
+    return {c: (_sweep(c, sc, seed), _sweep(c, sc, seed, tuning="grid")) for c in cases if not case_missing(c, sc)}
+
+
+def tuning_shift(pairs: dict[str, tuple], budgets: tuple[int, ...] | None = None) -> pd.DataFrame:
+    """How far tuning moves the savings: per case and budget (default: the smallest swept and the
+    reference budget), the dummy variant's savings factor with fixed configs and with the tuned
+    baseline (bands over seeds), their ratio, and each curve's total MSE at that N.
+
+    ``pairs``: :func:`tuned_sweeps`' result. Columns: case, N, fixed, tuned, tuned/fixed,
+    scratch MSE fixed, scratch MSE tuned, dummy MSE fixed, dummy MSE tuned."""
+    rows = []
+    for case, (fixed, tuned) in pairs.items():
+        swept = tuned.provenance["budgets"]
+        for n in budgets or sorted({min(swept), reference_budget(swept)}):
+            f, t = savings_interval(fixed.table, "dummy", n), savings_interval(tuned.table, "dummy", n)
+            row = {"case": case, "N": n, "fixed": str(f), "tuned": str(t), "tuned/fixed": t.factor / f.factor}
+            for name, sw in (("fixed", fixed), ("tuned", tuned)):
+                c = curves(sw.table)
+                for v in ("scratch", "dummy"):
+                    row[f"{v} MSE {name}"] = float(c[(c.variant == v) & (c.param == "total") & (c.N == n)]["median"].iloc[0])
+            rows.append(row)
+    return pd.DataFrame(rows)
+
+
+def chosen_configs(tuned) -> pd.DataFrame:
+    """The config a tuned sweep chose per variant and budget: one row each (variant, N, the grid's fields)."""
+    grids = tuned.provenance["grid"]
+    fields = sorted({f for grid in grids.values() for f in grid})
+    out = []
+    for r in tuned.provenance["chosen"]:
+        mine = grids[STAGE_OF[r["variant"]]]  # a field outside the variant's grid is not its choice
+        out.append({"variant": r["variant"], "N": r["N"],
+                    **{f: ("×".join(map(str, r[f])) if f == "hidden" else r[f]) if f in mine else "—" for f in fields}})
+    return pd.DataFrame(out).sort_values(["variant", "N"]).reset_index(drop=True)
 
 
 def scorecard(scale, seed: int = 0) -> list[Measurement]:

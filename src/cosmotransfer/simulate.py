@@ -37,8 +37,8 @@ from tqdm import tqdm  # plain: tqdm.auto warns in notebooks without ipywidgets
 
 from . import __version__, paths
 from .config import SMOKE_WORKERS, ConfigError, get_sim_preset
-from .data import (DataFileError, SuiteData, load_npz, read_manifest, read_suite, save_npz, stable_hash, suite_shortfall,
-                   write_suite)
+from .data import suite_shortfall
+from .store import DataFileError, SuiteData, load_npz, read_manifest, read_suite, save_npz, stable_hash, write_suite
 from .stats import kbins
 from .suites import design, get_suite, sim_seeds
 
@@ -252,13 +252,13 @@ def ensure_smoke_suite(suite: str, stat: str = "pk", tier: str | None = None, n:
 def ensure_smoke_suites(progress: bool = False) -> list[Path]:
     """:func:`ensure_smoke_suite` for every suite a case reads at the smoke scale (fine-tuning and
     pre-training); the book runner calls it before a smoke build."""
-    from .transfer import CASES, case_tier, pretrain_sizes, pretrain_tier
+    from .transfer import CASES, case_tier, pretrain_tier
 
     made = []
     for c in CASES.values():
         wanted = [(c.suite, c.stat, case_tier(c, "smoke"), None)]
-        if pretrain_tier(c, "smoke") == "emulated":  # at the largest pre-training size
-            wanted.append((c.pretrain_suite, c.source_stat, "emulated", max(pretrain_sizes(c, "smoke"))))
+        if pretrain_tier(c, "smoke") == "emulated":  # at the scale's size: every pre-training size shares its split
+            wanted.append((c.pretrain_suite, c.source_stat, "emulated", None))
         for suite, stat, tier, n in wanted:
             if (path := ensure_smoke_suite(suite, stat, tier, n, progress)) is not None:
                 made.append(path)

@@ -69,6 +69,13 @@ def kbins(box: float = BOX, k_max: float = K_MAX) -> KBins:
     return KBins(box=float(box), k=k[sel], n_modes=counts[idx][sel], index=idx[sel])
 
 
+def simulated_suite_bins(scale) -> KBins:
+    """The k bins of the simulated-tier suites a scale reads (those of its ``suite_preset``'s box)."""
+    from .config import get_scale, get_sim_preset
+
+    return kbins(get_sim_preset(get_scale(scale).suite_preset).box)
+
+
 # --------------------------------------------------------------------------------------
 # Estimators (torch, any device)
 # --------------------------------------------------------------------------------------

@@ -30,7 +30,9 @@ import numpy as np
 
 from .config import (DEFAULT_SCALE, LCDM_PARAMS, N_DUMMY, PRETRAIN_SOURCES, TRANSFER_VERDICT, VARIANTS, ConfigError, get_param,
                      get_scale, lookup)
-from .data import load_quijote, log_summaries, sha256_file
+from .datasets import log_summaries
+from .quijote import load_quijote
+from .store import sha256_file
 from .transfer import Case
 
 

@@ -25,7 +25,7 @@ from functools import lru_cache
 import numpy as np
 from scipy.stats import qmc
 
-from .config import (LCDM_PARAMS, PARAM_NAMES, PRIORS, TRAIN_FRACTION, VAL_FRACTION, ConfigError, check_in_prior,
+from .config import (LCDM_PARAMS, PARAM_NAMES, PRIORS, VAL_FRACTION, ConfigError, check_in_prior, pool_size,
                      get_param, lookup)
 
 
@@ -190,7 +190,7 @@ class Split:
 def make_split(n: int, seed: int) -> Split:
     """70/15/15 split of ``n`` items from a fixed seed (also for user-supplied suites)."""
     perm = np.random.default_rng(seed).permutation(n)
-    n_pool, n_val = int(TRAIN_FRACTION * n), int(VAL_FRACTION * n)
+    n_pool, n_val = pool_size(n), int(VAL_FRACTION * n)
     return Split(pool=perm[:n_pool], val=perm[n_pool : n_pool + n_val], test=perm[n_pool + n_val :])
 
 

@@ -30,13 +30,19 @@ import torch
 from tqdm import tqdm  # plain: tqdm.auto warns in notebooks without ipywidgets
 
 from . import __version__, paths
-from .config import BAND, REFERENCE_BUDGET, VARIANTS, Scale, get_scale
-from .data import DataFileError, LearningSet, SuiteData, atomic_write, find_suite, learning_set, load_suite, stable_hash
+from .config import BAND, REFERENCE_BUDGET, TUNING_GRID, VARIANTS, ConfigError, Scale, get_scale, lookup
+from .data import find_suite, load_suite
+from .datasets import LearningSet, learning_set
+from .store import SuiteData, atomic_write, stable_hash
 from .simulate import git_commit
 from .train import default_device
-from .transfer import (PRETRAINED_KIND, Case, Pretrained, cached_run, case_tier, get_case, pretrain, pretrain_config,
-                       pretrain_sizes, pretrain_tier, run, variant_config)
+from .transfer import (PRETRAINED_KIND, STAGE_OF, Case, Pretrained, cached_run, case_tier, get_case, pretrain,
+                       pretrain_config, pretrain_sizes, pretrain_tier, run, variant_config)
 
+
+
+#: How a sweep sets each variant's hyper-parameters at scales without Optuna (see :func:`sweep`).
+TUNINGS = ("fixed", "grid")
 
 
 def reference_budget(budgets) -> int:
@@ -61,12 +67,12 @@ def case_data(case: Case | str, scale: Scale | str, data: SuiteData | None = Non
     return learning_set(data, case.stat, targets=case.targets)
 
 
-def pretrain_data(case: Case | str, scale: Scale | str, n_pretrain: int | None = None) -> LearningSet:
-    """The ΛCDM pre-training set of a case: the first ``n_pretrain`` (default: the largest of
-    :func:`pretrain_sizes`) simulations of its pre-training suite, statistic and tier."""
+def pretrain_data(case: Case | str, scale: Scale | str) -> LearningSet:
+    """The ΛCDM pre-training set of a case: its pre-training suite, statistic and tier at the scale's
+    size; every pre-training size trains on the first N of its one train pool and is validated and
+    tested on its one validation and test set."""
     case, sc = get_case(case), get_scale(scale)
-    n = n_pretrain or max(pretrain_sizes(case, sc))
-    data = load_suite(case.pretrain_suite, sc, case.source_stat, n=n, tier=pretrain_tier(case, sc))
+    data = load_suite(case.pretrain_suite, sc, case.source_stat, tier=pretrain_tier(case, sc))
     return learning_set(data, case.source_stat)
 
 
@@ -87,13 +93,14 @@ def pretrained(case: Case | str, scale: Scale | str, kind: str = "main", n_pretr
     At a scale with Optuna trials the architecture and optimiser come from :func:`hpo.tune_pretrain`.
     """
     sc = get_scale(scale)
-    ls = pretrain_data(case, sc, n_pretrain)
+    ls = pretrain_data(case, sc)
+    n = n_pretrain or max(pretrain_sizes(case, sc))
     cfg = pretrain_config(kind, sc)
     if sc.optuna_trials:
         from .hpo import tune_pretrain
 
-        cfg = tune_pretrain(ls, cfg, sc.optuna_trials, seed=seed, device=device)
-    return pretrain(ls, cfg, seed=seed, device=device)
+        cfg = tune_pretrain(ls, cfg, sc.optuna_trials, seed=seed, device=device, n_train=n)
+    return pretrain(ls, cfg, seed=seed, device=device, n_train=n)
 
 
 @dataclass
@@ -113,7 +120,7 @@ def _rows(case: str, variant: str, n_pre: int, result: dict, member: int) -> lis
 def sweep(case: Case | str, scale: Scale | str, variants: tuple[str, ...] = VARIANTS,
           n_pretrain: tuple[int, ...] | None = None, budgets: tuple[int, ...] | None = None,
           seed: int = 0, device: str | None = None, workers: int | None = None, progress: bool = True,
-          data: SuiteData | None = None) -> Sweep:
+          data: SuiteData | None = None, tuning: str = "fixed") -> Sweep:
     """Test MSE vs N for each variant of a case (and each pre-training size in ``n_pretrain``).
 
     Defaults come from the scale: its budgets (those that fit the case's train pool) and largest
@@ -123,7 +130,13 @@ def sweep(case: Case | str, scale: Scale | str, variants: tuple[str, ...] = VARI
     ``workers`` > 1 trains that many runs at once in separate processes (default: the scale's);
     each run is seeded on its own, so the results do not depend on it. ``data`` replaces the case's
     fine-tuning suite (a user's own files, same statistic and targets).
+
+    ``tuning="grid"`` (scales without Optuna): at every budget each variant's config is chosen from
+    ``config.TUNING_GRID`` by the validation MSE of one run with the first training seed, then
+    trained with every seed (:func:`choose_configs`); the provenance records each choice.
     """
+    if tuning not in TUNINGS:
+        raise ConfigError(f"unknown tuning {tuning!r}; valid: {', '.join(TUNINGS)}")
     case, sc = get_case(case), get_scale(scale)
     t0 = time.perf_counter()
     device = device or default_device()
@@ -141,10 +154,13 @@ def sweep(case: Case | str, scale: Scale | str, variants: tuple[str, ...] = VARI
             jobs.append((v, 0, None))
         else:
             jobs += [(v, n, pre[n, PRETRAINED_KIND[v]]) for n in n_pretrain]
+    tuned = tuning == "grid" and not sc.optuna_trials
+    chosen, search = (choose_configs(ls, jobs, budgets, sc, seeds[0], device, workers, progress, case.name)
+                      if tuned else ({}, []))
     tasks = []  # one per training run: (variant, n_pretrain, member, run arguments)
     for v, n_pre, net in jobs:
-        cfg = variant_config(v, sc)
         for n in budgets:
+            cfg = chosen.get((v, n_pre, n), variant_config(v, sc))
             if sc.optuna_trials:
                 tasks.append((v, n_pre, None, ("search", ls, cfg, n, net, sc.optuna_trials, len(seeds), seed, device)))
             else:
@@ -168,16 +184,48 @@ def sweep(case: Case | str, scale: Scale | str, variants: tuple[str, ...] = VARI
         "band": "Optuna top trials" if sc.optuna_trials else "training seeds", "optuna_trials": sc.optuna_trials,
         "data_key": ls.key, "n_suite": len(ls), "pretrained": {f"{k}@{n}": p.key for (n, k), p in pre.items()},
         "pretrained_test_mse": {f"{k}@{n}": p.info["test_mse_total"] for (n, k), p in pre.items()},
-        "configs": {v: json.loads(json.dumps(asdict(variant_config(v, sc)))) for v in variants},
+        "configs": {v: _as_json(variant_config(v, sc)) for v in variants},
+        "tuning": "grid" if tuned else "fixed", "grid": TUNING_GRID if tuned else None,
+        "chosen": [{"variant": v, "n_pretrain": n_pre, "N": n, **_as_json(cfg)} for (v, n_pre, n), cfg in chosen.items()],
+        "search": search,
         "device": device, "threads": torch.get_num_threads(), "code_version": __version__, "torch": torch.__version__,
         "git_commit": git_commit(), "wall_s": round(time.perf_counter() - t0, 1),
     }
     key = stable_hash({k: provenance[k] for k in ("case", "scale", "variants", "n_pretrain", "budgets", "members",
-                                                  "data_key", "pretrained", "configs", "optuna_trials")})
+                                                  "data_key", "pretrained", "configs", "optuna_trials", "tuning",
+                                                  "grid")})
     folder = paths.cache_dir("sweeps", key)
     atomic_write(folder / "results.csv", lambda tmp: table.to_csv(tmp, index=False))
     atomic_write(folder / "provenance.json", lambda tmp: tmp.write_text(json.dumps(provenance, indent=1) + "\n"))
     return Sweep(table, provenance, folder)
+
+
+def _as_json(cfg) -> dict:
+    return json.loads(json.dumps(asdict(cfg)))  # tuples → lists, as they come back from JSON
+
+
+def choose_configs(ls: LearningSet, jobs: list[tuple], budgets: tuple[int, ...], sc: Scale, seed: int,
+                   device: str, workers: int | None, progress: bool, name: str) -> tuple[dict, list[dict]]:
+    """The grid search of a tuned sweep: for each (variant, n_pretrain, N) of ``jobs`` × ``budgets``,
+    the config of ``config.TUNING_GRID`` (the variant's stage) with the lowest validation MSE after
+    one run with ``seed``. Returns ``({(variant, n_pretrain, N): TrainConfig}, search rows)``; each
+    row is one grid point: variant, n_pretrain, N, its grid values, val_mse, test_mse (total)."""
+    from .hpo import grid_configs
+
+    points = []  # (variant, n_pretrain, N, config, pre-trained network)
+    for v, n_pre, net in jobs:
+        grid = lookup(TUNING_GRID, STAGE_OF[v], "tuning grid of stage")
+        points += [(v, n_pre, n, cfg, net) for n in budgets for cfg in grid_configs(variant_config(v, sc), grid)]
+    results = _execute([("run", ls, cfg, n, seed, net, device) for v, n_pre, n, cfg, net in points],
+                       workers or sc.workers, sc.threads, desc=f"{name} [{sc.name}, grid]", progress=progress)
+    chosen, best, rows = {}, {}, []
+    for (v, n_pre, n, cfg, _), res in zip(points, results):
+        rows.append({"variant": v, "n_pretrain": n_pre, "N": n,
+                     **{f: _as_json(cfg)[f] for f in TUNING_GRID[STAGE_OF[v]]},
+                     "val_mse": res["val_mse"], "test_mse": float(sum(res["test_mse"].values()))})
+        if res["val_mse"] < best.get((v, n_pre, n), np.inf):
+            best[v, n_pre, n], chosen[v, n_pre, n] = res["val_mse"], cfg
+    return chosen, rows
 
 
 def _task(args: tuple):
@@ -334,13 +382,9 @@ def case_missing(case: Case | str, scale: Scale | str) -> str:
     """"" when a case's fine-tuning and pre-training suites are both at hand at ``scale``;
     otherwise the message naming what is missing and the command that makes it."""
     case, sc = get_case(case), get_scale(scale)
-    try:
-        n_pre = max(pretrain_sizes(case, sc))
-    except DataFileError as e:  # the real tier's manifest is missing
-        return str(e)
-    for suite, stat, n, tier in ((case.suite, case.stat, None, case_tier(case, sc)),
-                                 (case.pretrain_suite, case.source_stat, n_pre, pretrain_tier(case, sc))):
-        data, message = find_suite(suite, sc, stat, n=n, tier=tier)
+    for suite, stat, tier in ((case.suite, case.stat, case_tier(case, sc)),
+                              (case.pretrain_suite, case.source_stat, pretrain_tier(case, sc))):
+        data, message = find_suite(suite, sc, stat, tier=tier)
         if data is None:
             return message
     return ""

@@ -32,9 +32,11 @@ from torch import nn
 
 from . import __version__, paths
 from .config import (BOTTLENECK, LCDM_PARAMS, N_DUMMY, PRETRAIN_SOURCES, TRAINING_VERSION, VARIANTS, ConfigError, Scale, TrainConfig,
-                     get_scale, lookup)
+                     get_scale, lookup, pool_size)
 from .config import REAL_TIER
-from .data import LearningSet, atomic_write, read_manifest, stable_hash, suite_path, suite_tier
+from .data import suite_path, suite_tier
+from .datasets import LearningSet
+from .store import atomic_write, read_manifest, stable_hash
 from .models import MLP, FrozenBodyHead
 from .suites import get_suite
 from .train import default_device, fit, mse_per_param, predict
@@ -130,12 +132,13 @@ def pretrain_tier(case: Case | str, scale: Scale | str) -> str:
 
 
 def pretrain_sizes(case: Case | str, scale: Scale | str) -> tuple[int, ...]:
-    """The scale's pre-training sizes that the case's pre-training suite file holds (see
-    :meth:`~cosmotransfer.config.Scale.pretrain_sizes`); for the real tier, its whole file."""
+    """The scale's pre-training (training-set) sizes that the train pool of the case's pre-training
+    suite holds (see :meth:`~cosmotransfer.config.Scale.pretrain_sizes`); for the real tier, read
+    whole at every scale, its whole train pool."""
     case, sc = get_case(case), get_scale(scale)
     tier = pretrain_tier(case, sc)
     if tier == REAL_TIER:
-        return (int(read_manifest(suite_path(case.pretrain_suite, tier, sc))["n"]),)
+        return (pool_size(int(read_manifest(suite_path(case.pretrain_suite, tier, sc))["n"])),)
     return sc.pretrain_sizes(tier, case.pretrain_suite)
 
 
@@ -275,14 +278,19 @@ def _config_dict(cfg: TrainConfig) -> dict:
 
 
 def pretrain(ls: LearningSet, cfg: TrainConfig, seed: int = 0, device: str | None = None,
-             cache: bool = True) -> Pretrained:
-    """Train (or load from the cache) a ΛCDM network on ``ls`` (its whole train pool).
+             cache: bool = True, n_train: int | None = None) -> Pretrained:
+    """Train (or load from the cache) a ΛCDM network on the first ``n_train`` simulations of
+    ``ls``'s train pool (``None``: the whole pool), validated and tested on ``ls``'s fixed
+    validation and test sets — so a pre-training size is the number of simulations the network
+    trains on, as in the paper (its "22,000" of a 22,400-simulation pool).
 
     Cache key: hash of the data (:attr:`LearningSet.key`, which covers the suite file, the
-    preset and the number of simulations), the config and the seed.
+    preset and the number of simulations), the training size, the config and the seed.
     """
-    key = stable_hash({"data": ls.key, "config": _config_dict(cfg), "seed": seed, "targets": ls.targets,
-                       "training": TRAINING_VERSION})
+    n_train = ls.n_pool if n_train is None else int(n_train)
+    ls.split.train(n_train)  # ConfigError if the pool is smaller
+    key = stable_hash({"data": ls.key, "n_train": n_train, "config": _config_dict(cfg), "seed": seed,
+                       "targets": ls.targets, "training": TRAINING_VERSION})
     folder = paths.cache_dir("pretrain", key)
     n_in = ls.x.shape[1]
     if cache and (folder / "info.json").is_file():
@@ -293,12 +301,12 @@ def pretrain(ls: LearningSet, cfg: TrainConfig, seed: int = 0, device: str | Non
         return Pretrained(model, key, info)
     device = device or default_device()
     model = new_mlp(n_in, len(ls.targets), cfg, seed)
-    hist = fit(model, *ls.train(), *ls.val(), cfg, seed=seed, device=device)
+    hist = fit(model, *ls.train(n_train), *ls.val(), cfg, seed=seed, device=device)
     model.cpu()
     x_test, y_test = ls.test()
     mse = mse_per_param(predict(model, x_test), y_test)
     info = {
-        "suite": ls.suite, "stat": ls.stat, "targets": list(ls.targets), "n_suite": len(ls), "n_train": ls.n_pool,
+        "suite": ls.suite, "stat": ls.stat, "targets": list(ls.targets), "n_suite": len(ls), "n_train": n_train,
         "data_key": ls.key, "config": _config_dict(cfg), "seed": seed, "device": device,
         "test_mse": dict(zip(ls.targets, map(float, mse))), "test_mse_total": float(mse.sum()),
         "history": hist.as_dict(), "code_version": __version__, "torch": torch.__version__,
@@ -337,15 +345,23 @@ def run(ls: LearningSet, cfg: TrainConfig, n_train: int, seed: int = 0, pretrain
     ``pretrained``: the network a ``pretrained:*`` variant starts from (see :data:`PRETRAINED_KIND`).
 
     Returns ``{"variant", "N", "seed", "test_mse": {param: mse}, "val_mse", "epochs", "best_epoch",
-    "wall_s", ...}`` (and ``"model"`` with ``return_model``; models are not cached, results are).
+    "wall_s", ...}`` (and ``"model"`` with ``return_model``). Results are cached; a run's weights
+    only when its model is asked for (the networks SHAP explains: a few, not every sweep run), and
+    later calls for the model load them from the cache instead of training again.
     """
     variant = parse_init_from(cfg.init_from)
     if variant == "scratch":
         pretrained = None
     pre_key = pretrained.key if pretrained is not None else None
     path = run_path(ls, cfg, n_train, seed, pretrained)
-    if cache and not return_model and path.is_file():
-        return json.loads(path.read_text())
+    weights = path.parent / "model.pt"
+    if cache and path.is_file() and (not return_model or weights.is_file()):
+        out = json.loads(path.read_text())
+        if return_model:
+            model = build_model(variant, ls.x.shape[1], ls.targets, cfg, seed, pretrained)
+            model.load_state_dict(torch.load(weights, map_location="cpu", weights_only=True))
+            out["model"] = model.eval()
+        return out
     device = device or default_device()
     model = build_model(variant, ls.x.shape[1], ls.targets, cfg, seed, pretrained)
     hist = fit(model, *ls.train(n_train), *ls.val(), cfg, seed=seed, device=device)
@@ -357,7 +373,9 @@ def run(ls: LearningSet, cfg: TrainConfig, n_train: int, seed: int = 0, pretrain
            "wall_s": round(hist.wall_s, 3), "pretrained": pre_key, "data_key": ls.key, "key": path.parent.name,
            "config": _config_dict(cfg), "device": device}
     if cache:
+        if return_model:  # before the result, whose presence marks a complete entry
+            atomic_write(weights, lambda tmp: torch.save(model.state_dict(), tmp))
         atomic_write(path, lambda tmp: tmp.write_text(json.dumps(out, indent=1) + "\n"))
     if return_model:
-        out["model"] = model
+        out["model"] = model.eval()
     return out

@@ -1,4 +1,4 @@
-"""Figures of notebook 01: the suite designs, their splits and the k binning."""
+"""Figures of the data page (notebook 01): the suite designs, their splits and the k binning."""
 from __future__ import annotations
 
 import matplotlib.pyplot as plt

@@ -1,4 +1,4 @@
-"""Figures of the f(R) part of notebook 01: the engine's Hu–Sawicki boost against fremu.
+"""Figures of the f(R) part of the engine page (notebook 10): the engine's Hu–Sawicki boost against fremu.
 
 Each function takes arrays (from :func:`cosmotransfer.sim.experiments.simulate_boosts`, fremu via
 :func:`cosmotransfer.cosmology.fR_boost`, linear theory via :func:`cosmotransfer.sim.fofr.linear_boost`)
@@ -58,7 +58,7 @@ def boost_vs_fremu(k: np.ndarray, boost: dict, fremu: dict, linear: dict | None 
 
 def suite_response_panel(k: np.ndarray, fits: dict, names: tuple[str, ...], title: str = ""):
     """How a suite's ln P(k) moves across each parameter's whole prior (scaled θ̂), read off the
-    suite itself: ``fits`` = :func:`cosmotransfer.data.suite_responses` (slope, standard error per
+    suite itself: ``fits`` = :func:`cosmotransfer.datasets.suite_responses` (slope, standard error per
     bin), drawn for ``names`` with ± 2 standard errors. Curves of the same shape up to a factor are
     directions the statistic cannot tell apart."""
     from ..config import get_param

@@ -14,7 +14,7 @@ from matplotlib import ticker
 import pandas as pd
 
 from ..config import PRIOR_MEAN_MSE, PRIORS
-from ..data import unscale_targets
+from ..datasets import unscale_targets
 
 PRIOR_MSE = PRIOR_MEAN_MSE  # MSE of always predicting the middle of a uniform prior, scaled axis
 VARIANT_STYLE = {

@@ -1,4 +1,4 @@
-"""Figures of notebook 01's primordial non-Gaussianity section (:mod:`cosmotransfer.sim.png`).
+"""Figures of the engine page's primordial non-Gaussianity section (:mod:`cosmotransfer.sim.png`).
 
 Each function takes arrays (from :func:`cosmotransfer.sim.simulate_fields` and
 :func:`cosmotransfer.sim.png.initial_density`) and returns a :class:`matplotlib.figure.Figure`;

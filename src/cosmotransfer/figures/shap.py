@@ -12,7 +12,8 @@ import numpy as np
 from matplotlib.ticker import NullFormatter
 
 from ..config import PRIORS
-from ..explain import CaseSHAP, SignFlip
+from ..attribution import SignFlip
+from ..explain import CaseSHAP
 
 COLORS = {"Om": "C0", "Ob": "C4", "h": "C5", "ns": "C1", "s8": "C3", "Mnu": "C2", "w": "C7", "fR0": "C6"}
 STAT_LABELS = {"pk": "P(k)", "mpk": "marked P(k)"}
@@ -152,7 +153,7 @@ def region_figure(regions: Mapping[str, Mapping[str, tuple[float, float]]], para
     and the large-scale bins (hatched), each summed as one group, move the prediction.
 
     ``regions``: network label → {parameter: (small, large)} from
-    :func:`cosmotransfer.explain.region_attribution`; a parameter a network does not predict is
+    :func:`cosmotransfer.attribution.region_attribution`; a parameter a network does not predict is
     left out of its group.
     """
     labels = list(regions)
@@ -214,20 +215,20 @@ def case_heatmap(res: CaseSHAP, params: Sequence[str] = ("s8", "Mnu")) -> plt.Fi
                                suptitle=f"{STAT_LABELS.get(res.stat, res.stat)}: SHAP value of every test simulation")
 
 
-def case_region_figure(res: CaseSHAP, k_min: float, params: Sequence[str] = ("Om", "s8", "Mnu")) -> plt.Figure:
-    """Bars: how far the bins above and below ``k_min``, each as one group, move each prediction."""
-    from ..explain import region_attribution
+def case_region_figure(regions: Mapping[str, Mapping[str, tuple[float, float]]], stat: str, k_min: float,
+                       params: Sequence[str] = ("Om", "s8", "Mnu")) -> plt.Figure:
+    """Bars: how far the bins above and below ``k_min``, each as one group, move each prediction.
 
-    regions = {net.label.replace(", ", "\n"): region_attribution(net.attr, res.k, k_min) for net in res.networks}
-    title = f"{STAT_LABELS.get(res.stat, res.stat)}: attribution of the scales above and below k = {k_min:g} h/Mpc"
-    return region_figure(regions, params, k_min, suptitle=title)
+    ``regions``: :func:`cosmotransfer.explain.case_regions` (network label → output → (small, large))."""
+    title = f"{STAT_LABELS.get(stat, stat)}: attribution of the scales above and below k = {k_min:g} h/Mpc"
+    return region_figure({label.replace(", ", "\n"): r for label, r in regions.items()}, params, k_min, suptitle=title)
 
 
 # --------------------------------------------------------------------------------------
 # Tables and notes
 # --------------------------------------------------------------------------------------
 def benchmark_table(rows: Sequence[Mapping]) -> "pd.DataFrame":
-    """The explainer benchmark (:func:`cosmotransfer.explain.benchmark`) as a table, one row per method."""
+    """The explainer benchmark (:func:`cosmotransfer.attribution.benchmark`) as a table, one row per method."""
     import pandas as pd
 
     df = pd.DataFrame(rows).set_index("method")

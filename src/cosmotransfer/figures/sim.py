@@ -1,4 +1,4 @@
-"""Figures of the simulation section of notebook 01: what the particle-mesh engine makes.
+"""Figures of the engine page (notebook 10) and the suite overviews: what the particle-mesh engine makes.
 
 Each function takes arrays (from :func:`cosmotransfer.sim.simulate_fields`, a suite file or
 CAMB) and returns a :class:`matplotlib.figure.Figure`; nothing here runs a simulation.
@@ -95,7 +95,7 @@ def suite_overview(k: np.ndarray, stats: dict[str, np.ndarray], values: np.ndarr
     """A simulated suite at a glance, one column per statistic.
 
     Top: k·S(k) of the first ``n_max`` simulations coloured by ``param``; bottom: the suite's
-    own responses ∂ ln S/∂θ̂ (:func:`cosmotransfer.data.suite_responses`, ± 2 standard errors)
+    own responses ∂ ln S/∂θ̂ (:func:`cosmotransfer.datasets.suite_responses`, ± 2 standard errors)
     of ``param`` and σ8. ``k`` (n_k,) [h/Mpc]; ``stats``: {"pk", "mpk"} → (n, n_k) [(Mpc/h)³];
     ``values`` (n,) of ``param``; ``fits``: {stat: suite_responses(...)}.
     """

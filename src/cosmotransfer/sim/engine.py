@@ -241,7 +241,7 @@ class Engine:
         return out
 
     def fields(self, theta, seed: int) -> Fields:
-        """Run one simulation and keep its fields (figures, notebook 01)."""
+        """Run one simulation and keep its fields (figures, the engine page)."""
         pos = self.run(theta, seed)
         stats, (delta, delta_m, m) = self.summaries(pos, statistics=STATISTICS, fields=True, theta=theta)
         table_p = linear_table(theta, self.s["linear_grid"])

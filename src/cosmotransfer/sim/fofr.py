@@ -241,6 +241,6 @@ def sigma8_fR(theta) -> float:
 def fremu_k_min() -> float:
     """fremu's first k [h/Mpc] (0.028): below it :func:`cosmotransfer.cosmology.fR_boost`
     extrapolates (∝ k² to 1), so comparisons with the engine start there."""
-    from ..cosmology import _fremu
+    from ..cosmology import fremu_emulator
 
-    return float(_fremu().ks[0])
+    return float(fremu_emulator().ks[0])

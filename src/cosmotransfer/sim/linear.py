@@ -18,7 +18,6 @@ Beside each P(k) table, from the same CAMB solve and under the same key, a cosmo
 from __future__ import annotations
 
 import argparse
-import hashlib
 import sys
 import zipfile
 from concurrent.futures import ProcessPoolExecutor
@@ -31,7 +30,7 @@ from tqdm import tqdm  # plain: tqdm.auto warns (with a machine path) in noteboo
 
 from .. import cosmology, paths
 from ..config import ConfigError
-from ..data import atomic_write, stable_hash
+from ..store import atomic_write, code_hash, stable_hash
 
 #: k grid of every table [h/Mpc]. 2 h/Mpc covers the IC lattice of the paper preset
 #: (√3·π·256/1000 = 1.39 h/Mpc) and stays inside CAMB's kmax = 2/Mpc for h ≤ 1.
@@ -40,13 +39,13 @@ TABLE_GRID = {"k_min": 1e-4, "k_max": 2.0, "n_k": 512}
 
 @lru_cache(maxsize=1)
 def _code_hash() -> str:
-    return hashlib.sha256(Path(cosmology.__file__).read_bytes()).hexdigest()[:12]
+    return code_hash(Path(cosmology.__file__).read_text())
 
 
 def table_grid() -> dict:
-    """``TABLE_GRID`` plus a hash of ``cosmology.py``: the tables — and, through the settings,
-    the suites made from them — are remade when the code that computes them changes.
-    (Importing :mod:`cosmotransfer.cosmology` does not import CAMB.)"""
+    """``TABLE_GRID`` plus :func:`code_hash` of ``cosmology.py``: the tables — and, through the
+    settings, the suites made from them — are remade when the code that computes them changes, and
+    only then. (Importing :mod:`cosmotransfer.cosmology` does not import CAMB.)"""
     return {**TABLE_GRID, "code": _code_hash()}
 
 
@@ -125,7 +124,7 @@ def primordial_amplitude(theta) -> float:
     def compute():
         _require_camb()
         t = tuple(float(v) for v in np.asarray(theta, dtype=np.float64))
-        return np.array([cosmology._spectra(t, 0.0).A_s])  # the solve linear_table uses too
+        return np.array([cosmology.spectra_at(t).A_s])  # the solve linear_table uses too
 
     path = table_path(theta).with_suffix(".As.npy")
     return float(_cached(path, compute, lambda a: a.shape == (1,) and np.isfinite(a[0]) and a[0] > 0)[0])

@@ -174,7 +174,7 @@ def potential_hook(theta, table_k=None, table_p=None) -> PNGHook | None:
 def initial_density(theta, seed: int, n: int, box: float, device="cpu") -> np.ndarray:
     """(n, n, n) float64 z = 0 linear density δ₀(x) of the initial conditions of ``theta`` and
     ``seed`` on an n³ particle mesh of side ``box`` [Mpc/h] — non-Gaussian when f_NL ≠ 0 (the
-    field whose skewness the tests and notebook 01 measure)."""
+    field whose skewness the tests and the engine page measure)."""
     from .ic import linear_density, white_noise
     from .linear import linear_table, table_k
 
@@ -223,7 +223,7 @@ def skewness(delta: np.ndarray) -> tuple[float, float]:
 
 
 def skewness_study(seed: int, n: int, box: float, edges=(("fNL_loc", 300.0), ("fNL_equil", 600.0))) -> dict:
-    """Skewness of the initial density for each PNG shape at ±f_NL (notebook 01's figure).
+    """Skewness of the initial density for each PNG shape at ±f_NL (the engine page's figure).
 
     ``edges``: (parameter, f) pairs, each run at +f and −f on top of the fiducial cosmology with
     ``seed`` on an n³ mesh of side ``box`` [Mpc/h]. Returns ``deltas`` {label: (n, n, n) field}

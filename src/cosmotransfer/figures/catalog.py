@@ -1,0 +1,86 @@
+"""Every figure of the book: its ID, its chapter, its producer and the data it draws.
+
+The showyourwork habit: a reader who sees a figure can find the function that drew it and the data
+it came from without reading the notebook. A notebook publishes each figure under its ID
+(:func:`cosmotransfer.figures.publish`), the page's caption names the producer, and the design
+page's figure map lists this table (tests hold all three to it).
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from ..config import lookup
+
+
+@dataclass(frozen=True)
+class Figure:
+    """One book figure: ``id`` (``fig-<chapter number>-<name>``), the ``chapter`` notebook that
+    publishes it, its ``producer`` (a function of :mod:`cosmotransfer.figures`, as
+    ``module.function``) and the ``data`` it draws."""
+
+    id: str
+    chapter: str
+    producer: str
+    data: str
+
+
+def _design(suite: str) -> Figure:
+    return Figure(f"fig-01-design-{suite.replace('_', '-')}", "01_data", "data.design_corner",
+                  f"`suites.design` of `{suite}` (the scale's points)")
+
+
+FIGURES: dict[str, Figure] = {f.id: f for f in [
+    *(_design(s) for s in ("bsq", "nwlh", "mg", "png_eq", "png_lc", "lh")),
+    Figure("fig-01-split", "01_data", "data.split_figure", "`suites.split` of `nwlh`, the scale's budgets"),
+    Figure("fig-01-kgrid", "01_data", "data.kgrid_figure", "`stats.kbins` of the Quijote box"),
+    Figure("fig-01-emulated-spectra", "01_data", "emulated.spectra_by_parameter", "`data/emulated/nwlh.npz`"),
+    Figure("fig-01-emulated-responses", "01_data", "emulated.responses", "`emulate.response` (CAMB HMcode-2020, fremu)"),
+    Figure("fig-01-emulated-vs-quijote", "01_data", "emulated.quijote_comparison",
+           "`data/reference/emulated_vs_quijote.json`"),
+    Figure("fig-10-density-slices", "10_engine", "sim.density_slices", "`sim.simulate_fields` at the fiducial cosmology"),
+    Figure("fig-10-engine-spectra", "10_engine", "sim.spectra", "`sim.simulate_fields`, one seed per cosmology"),
+    Figure("fig-10-engine-vs-theory", "10_engine", "sim.ratio_to_theory", "the same runs; CAMB linear and HMcode-2020"),
+    Figure("fig-10-engine-vs-quijote", "10_engine", "sim.quijote_check_figure",
+           "`data/reference/engine_vs_quijote_paper.json`"),
+    Figure("fig-10-png-responses", "10_engine", "png.response_ratios", "`sim.simulate_fields` with f_NL^loc, f_NL^equil"),
+    Figure("fig-10-png-skewness", "10_engine", "png.initial_density_skewness", "`sim.png.skewness_study`"),
+    Figure("fig-10-neutrino-ratios", "10_engine", "neutrinos.neutrino_ratios",
+           "`sim.experiments.parameter_responses`; CAMB ν-aware fits; `perturbation.matter_power`"),
+    Figure("fig-10-neutrino-responses", "10_engine", "neutrinos.response_figure", "`sim.experiments.parameter_responses`"),
+    Figure("fig-10-fr-boost", "10_engine", "fofr.boost_vs_fremu", "`sim.experiments.simulate_boosts`; fremu; linear theory"),
+    Figure("fig-01-simulated-nwlh", "01_data", "sim.suite_overview",
+           "`data/simulated/cpu/nwlh.npz`; `data.suite_responses`"),
+    Figure("fig-02-pretrain-mse", "02_pretraining", "learning.pretrain_mse", "the pre-trained networks (`.cache/pretrain`)"),
+    Figure("fig-02-truth-vs-prediction", "02_pretraining", "learning.truth_vs_prediction",
+           "the largest pre-trained network on the BSQ test set"),
+    Figure("fig-02-learning-curves", "02_pretraining", "learning.learning_curves", "the pre-training histories"),
+    Figure("fig-02-pretrain-size", "02_pretraining", "learning.pretrain_size_ablation",
+           "`sweeps.sweep('mnu_pk')` at both pre-training sizes"),
+    Figure("fig-03-real-nwlh", "03_neutrinos", "sim.suite_overview", "`data/quijote/nwlh.npz`; `data.suite_responses`"),
+    Figure("fig-03-real-pk", "03_neutrinos", "learning.transfers_vs_budget",
+           "`sweeps.sweep` of `mnu_pk_q`, `mnu_pk_q_emu`"),
+    Figure("fig-03-real-mpk", "03_neutrinos", "learning.transfers_vs_budget",
+           "`sweeps.sweep` of `mnu_mpk_q`, `mnu_p2mpk_q`, `mnu_p2mpk_q_emu`"),
+    Figure("fig-03-real-ratio", "03_neutrinos", "learning.transfer_ratio", "the same five sweeps"),
+    Figure("fig-04-fr-budget", "04_modified_gravity", "learning.mse_vs_budget", "`sweeps.sweep('fr_pk')`"),
+    Figure("fig-04-mg-responses", "04_modified_gravity", "fofr.suite_response_panel",
+           "the MG suite file; `data.suite_responses`"),
+    Figure("fig-05-png-eq", "05_png", "learning.mse_vs_budget", "`sweeps.sweep('png_eq')`"),
+    Figure("fig-05-png-lc", "05_png", "learning.mse_vs_budget", "`sweeps.sweep('png_lc')`"),
+    Figure("fig-06-variants", "06_architectures", "learning.variants_by_case",
+           "`sweeps.sweep` of every case in `config.RANKING_CASES`, all variants"),
+    Figure("fig-07-signed-pk", "07_shap", "shap.case_signed_figure", "`explain.explain_case('mnu_pk')`; suite responses"),
+    Figure("fig-07-regions-pk", "07_shap", "shap.case_region_figure", "`explain.case_regions` of `explain.explain_case('mnu_pk')`"),
+    Figure("fig-07-heatmap-pk", "07_shap", "shap.case_heatmap", "`explain.explain_case('mnu_pk')`"),
+    Figure("fig-07-signed-mpk", "07_shap", "shap.case_signed_figure", "`explain.explain_case('mnu_mpk')`; engine responses"),
+    Figure("fig-07-regions-mpk", "07_shap", "shap.case_region_figure",
+           "`explain.case_regions` of `explain.explain_case('mnu_mpk')`"),
+    Figure("fig-07-heatmap-mpk", "07_shap", "shap.case_heatmap", "`explain.explain_case('mnu_mpk')`"),
+    Figure("fig-08-predictors", "08_negative_transfer", "audit.predictor_vs_ratio",
+           "`audit.audit` of `config.AUDIT_CASES`"),
+]}
+
+
+def get_figure(fig_id: str) -> Figure:
+    """The catalog entry of ``fig_id``; a clear error naming the valid IDs otherwise."""
+    return lookup(FIGURES, fig_id, "figure ID")
