@@ -176,13 +176,13 @@ for which, n in (("small", min(sizes)), ("large", max(sizes))):
     glue(f"n_pretrain_{which}", f"{n:,}", display=False)
     glue(f"ablation_savings_{which}", str(sweeps.savings_factor(curve, "dummy", n_ref, n_pretrain=n)), display=False)
 fig = pretrain_size_ablation(curve, title="Mν with P(k): dummy-node transfer vs scratch")
-publish(fig, "fig-02-pretrain-size")
+publish(fig, "fig-02-pretrain-size", data=sw)
 
 # %% [markdown]
 # ```{glue:figure} fig-02-pretrain-size
 # :name: fig-02-pretrain-size
 #
-# Total test MSE against N, fine-tuned from each pre-training size and from scratch. *`fig-02-pretrain-size`, drawn by `figures.learning.pretrain_size_ablation` from `sweeps.sweep('mnu_pk')` at both pre-training sizes.*
+# Total test MSE against N, fine-tuned from each pre-training size and from scratch. *`fig-02-pretrain-size`, drawn by `figures.learning.pretrain_size_ablation` from `sweeps.sweep('mnu_pk')` at both pre-training sizes.* Data: {download}`fig-02-pretrain-size.csv <downloads/fig-02-pretrain-size.csv>` ({download}`provenance <downloads/fig-02-pretrain-size.json>`).
 # ```
 
 # %%

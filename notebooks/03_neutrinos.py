@@ -61,7 +61,7 @@ from IPython.display import display
 from myst_nb import glue
 
 from cosmotransfer import paths, quijote, results, sweeps
-from cosmotransfer.config import TRANSFER_VERDICT, get_scale
+from cosmotransfer.config import QUOTED_BUDGETS, TRANSFER_VERDICT, get_scale
 from cosmotransfer.data import load_suite
 from cosmotransfer.datasets import suite_responses
 from cosmotransfer.figures import publish
@@ -180,27 +180,26 @@ sw = {case: sweeps.sweep(case, scale, variants=VARIANTS.get(case, ("scratch", "d
 curve = {case: sweeps.curves(s.table) for case, s in sw.items()}
 fig = transfers_vs_budget({lab: curve[c] for lab, c in PK.items()},
                           title="Real nwLH, P(k): dummy-node transfer vs scratch")
-publish(fig, "fig-03-real-pk")  # shown here, and on the landing page
+publish(fig, "fig-03-real-pk", data=dict(sw))  # shown here, and on the landing page
 
 # %% [markdown]
 # ```{glue:figure} fig-03-real-pk
 # :name: fig-03-real-pk
 #
-# Real nwLH, P(k): total and per-parameter test MSE against N, transfer and scratch. *`fig-03-real-pk`, drawn by `figures.learning.transfers_vs_budget` from `sweeps.sweep` of `mnu_pk_q`, `mnu_pk_q_emu`.*
+# Real nwLH, P(k): total and per-parameter test MSE against N, transfer and scratch. *`fig-03-real-pk`, drawn by `figures.learning.transfers_vs_budget` from `sweeps.sweep` of `mnu_pk_q`, `mnu_pk_q_emu`.* Data: {download}`fig-03-real-pk.csv <downloads/fig-03-real-pk.csv>` ({download}`provenance <downloads/fig-03-real-pk.json>`).
 # ```
 
 # %%
-N_QUOTED = (50, 100)
-glue("n_a", N_QUOTED[0], display=False)
-glue("n_b", N_QUOTED[1], display=False)
+glue("n_a", QUOTED_BUDGETS[0], display=False)
+glue("n_b", QUOTED_BUDGETS[1], display=False)
 for tag, case in (("lh", "mnu_pk_q"), ("bsq", "mnu_pk_q_emu")):
-    for n in N_QUOTED:
+    for n in QUOTED_BUDGETS:
         s = results.savings_interval(sw[case].table, "dummy", n)
         glue(f"pk_{tag}_savings_{n}", results.savings_text(sw[case].table, "dummy", n, ft.targets), display=False)
         glue(f"pk_{tag}_mse_{n}", f"{s.point.mse:.4f}", display=False)
     glue(f"pk_{tag}_pretrain_mse", f"{next(iter(sw[case].provenance['pretrained_test_mse'].values())):.4f}",
          display=False)
-for n in N_QUOTED:
+for n in QUOTED_BUDGETS:
     s = results.savings_interval(sw["mnu_pk_q"].table, "nodummy", n)
     glue(f"pk_nodummy_savings_{n}", results.savings_text(sw["mnu_pk_q"].table, "nodummy", n, ft.targets),
          display=False)
@@ -239,18 +238,18 @@ for case in MP.values():
     curve[case] = sweeps.curves(sw[case].table)
 fig = transfers_vs_budget({lab: curve[c] for lab, c in MP.items()},
                           title="Real nwLH, marked P(k): dummy-node transfer vs scratch")
-publish(fig, "fig-03-real-mpk")
+publish(fig, "fig-03-real-mpk", data={c: sw[c] for c in MP.values()})
 
 # %% [markdown]
 # ```{glue:figure} fig-03-real-mpk
 # :name: fig-03-real-mpk
 #
-# Real nwLH, marked P(k): transfer from three pre-trainings against scratch. *`fig-03-real-mpk`, drawn by `figures.learning.transfers_vs_budget` from `sweeps.sweep` of `mnu_mpk_q`, `mnu_p2mpk_q`, `mnu_p2mpk_q_emu`.*
+# Real nwLH, marked P(k): transfer from three pre-trainings against scratch. *`fig-03-real-mpk`, drawn by `figures.learning.transfers_vs_budget` from `sweeps.sweep` of `mnu_mpk_q`, `mnu_p2mpk_q`, `mnu_p2mpk_q_emu`.* Data: {download}`fig-03-real-mpk.csv <downloads/fig-03-real-mpk.csv>` ({download}`provenance <downloads/fig-03-real-mpk.json>`).
 # ```
 
 # %%
 for tag, case in (("mm", "mnu_mpk_q"), ("pm", "mnu_p2mpk_q"), ("pmemu", "mnu_p2mpk_q_emu")):
-    for n in N_QUOTED:
+    for n in QUOTED_BUDGETS:
         glue(f"{tag}_savings_{n}", results.savings_text(sw[case].table, "dummy", n, ft.targets), display=False)
     for p in ("total", "s8", "Mnu"):
         glue(f"{tag}_verdict_{p}", str(results.transfer_verdict(curve[case], p)), display=False)
@@ -258,7 +257,7 @@ for p in ("total", "s8", "Mnu"):
     glue(f"pk_verdict_{p}", str(results.transfer_verdict(curve["mnu_pk_q"], p)), display=False)
     glue(f"pkemu_verdict_{p}", str(results.transfer_verdict(curve["mnu_pk_q_emu"], p)), display=False)
 glue("mp_scratch_mse_100",
-     f"{results.savings_interval(sw['mnu_mpk_q'].table, 'dummy', N_QUOTED[1]).point.baseline_mse:.4f}", display=False)
+     f"{results.savings_interval(sw['mnu_mpk_q'].table, 'dummy', QUOTED_BUDGETS[1]).point.baseline_mse:.4f}", display=False)
 pd.DataFrame({lab: sweeps.savings_table(curve[c])["dummy"] for lab, c in MP.items()})
 
 # %% [markdown]
@@ -284,7 +283,7 @@ mnu = pd.DataFrame({
 n_top = int(mnu.index.max())
 glue("n_top", n_top, display=False)
 for col, tag in zip(mnu.columns, ("pk_s", "pk_t", "mp_s", "mp_mm", "mp_pm")):
-    glue(f"mnu_{tag}_b", f"{mnu.loc[N_QUOTED[1], col]:.3f}", display=False)
+    glue(f"mnu_{tag}_b", f"{mnu.loc[QUOTED_BUDGETS[1], col]:.3f}", display=False)
     glue(f"mnu_{tag}_top", f"{mnu.loc[n_top, col]:.3f}", display=False)
 mnu.round(4)
 
@@ -308,7 +307,7 @@ mnu.round(4)
 ratio_curves = {"P(k), real LH": curve["mnu_pk_q"], "P(k), emulated BSQ": curve["mnu_pk_q_emu"]} | {
     lab: curve[c] for lab, c in MP.items()}
 fig = transfer_ratio(ratio_curves, ("s8", "Mnu"))
-publish(fig, "fig-03-real-ratio")  # shown here, and on the landing page
+publish(fig, "fig-03-real-ratio", data=dict(sw))  # shown here, and on the landing page
 glue("verdict_n_max", TRANSFER_VERDICT["n_max"], display=False)
 glue("verdict_worse", TRANSFER_VERDICT["worse"], display=False)
 glue("verdict_better", TRANSFER_VERDICT["better"], display=False)
@@ -319,7 +318,7 @@ pd.DataFrame({lab: {PLAIN[p]: str(results.transfer_verdict(c, p)) for p in ("tot
 # ```{glue:figure} fig-03-real-ratio
 # :name: fig-03-real-ratio
 #
-# σ8 and Mν: median test MSE after transfer over scratch's, per N (above 1: negative transfer). *`fig-03-real-ratio`, drawn by `figures.learning.transfer_ratio` from the same five sweeps.*
+# σ8 and Mν: median test MSE after transfer over scratch's, per N (above 1: negative transfer). *`fig-03-real-ratio`, drawn by `figures.learning.transfer_ratio` from the same five sweeps.* Data: {download}`fig-03-real-ratio.csv <downloads/fig-03-real-ratio.csv>` ({download}`provenance <downloads/fig-03-real-ratio.json>`).
 # ```
 
 # %% [markdown]
@@ -390,7 +389,7 @@ def stand_in(stat: str, what):
     return values
 
 
-n_ref = sweeps.reference_budget(N_QUOTED)
+n_ref = sweeps.reference_budget(QUOTED_BUDGETS)
 conclusions = [
     results.Conclusion(f"P(k): savings at N = {n_ref}", "savings",
                        stand_in("pk", lambda c: results.savings_interval(sw[c].table, "dummy", n_ref))),

@@ -77,13 +77,13 @@ glue("fr_savings", results.savings_text(sw.table, "dummy", n_ref, get_case("fr_p
 glue("fr_transfer_mse", s.mse, display=False)
 glue("fr_scratch_mse", float(base), display=False)
 fig = mse_vs_budget(curve, title="f(R) + Mν with P(k): transfer (dummy nodes) vs scratch")
-publish(fig, "fig-04-fr-budget")
+publish(fig, "fig-04-fr-budget", data=sw)
 
 # %% [markdown]
 # ```{glue:figure} fig-04-fr-budget
 # :name: fig-04-fr-budget
 #
-# f(R) + Mν with P(k): test MSE against N, transfer and scratch. *`fig-04-fr-budget`, drawn by `figures.learning.mse_vs_budget` from `sweeps.sweep('fr_pk')`.*
+# f(R) + Mν with P(k): test MSE against N, transfer and scratch. *`fig-04-fr-budget`, drawn by `figures.learning.mse_vs_budget` from `sweeps.sweep('fr_pk')`.* Data: {download}`fig-04-fr-budget.csv <downloads/fig-04-fr-budget.csv>` ({download}`provenance <downloads/fig-04-fr-budget.json>`).
 # ```
 
 # %% [markdown]

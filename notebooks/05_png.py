@@ -83,7 +83,7 @@ NOT_BUILT = "not built at this scale (see the note above)"
 # and trained from scratch, at every budget.
 
 # %%
-curve_of, swept = {}, {}
+curve_of, swept, sweep_of = {}, {}, {}
 for case, title in (("png_eq", "equilateral PNG"), ("png_lc", "local PNG (ΛCDM fixed)")):
     missing = sweeps.case_missing(case, scale)
     if missing:
@@ -93,7 +93,7 @@ for case, title in (("png_eq", "equilateral PNG"), ("png_lc", "local PNG (ΛCDM 
         continue
     sw = sweeps.sweep(case, scale, variants=("scratch", "dummy"), seed=SEED, progress=False)
     curve_of[case] = sweeps.curves(sw.table)
-    swept = sw.provenance
+    swept, sweep_of[case] = sw.provenance, sw
     n_ref = sweeps.reference_budget(sw.provenance["budgets"])
     sv = sweeps.savings_factor(curve_of[case], "dummy", n_ref)
     glue(f"{case}_savings", f"{results.savings_text(sw.table, 'dummy', n_ref, get_case(case).targets)} at N = {n_ref}",
@@ -109,7 +109,7 @@ glue("png_n_suite", f"{swept['n_suite']:,}" if swept else NOT_BUILT, display=Fal
 # %%
 if "png_eq" in curve_of:
     fig = mse_vs_budget(curve_of["png_eq"], title="equilateral PNG: transfer (dummy nodes) vs scratch")
-    publish(fig, "fig-05-png-eq")
+    publish(fig, "fig-05-png-eq", data=sweep_of["png_eq"])
     display(sweeps.savings_table(curve_of["png_eq"]))
 else:
     display(skipped("equilateral PNG needs the simulated suites named above", "Skipped: no equilateral-PNG suite here"))
@@ -119,7 +119,7 @@ else:
 # ```{glue:figure} fig-05-png-eq
 # :name: fig-05-png-eq
 #
-# Equilateral PNG: test MSE against N, transfer and scratch. *`fig-05-png-eq`, drawn by `figures.learning.mse_vs_budget` from `sweeps.sweep('png_eq')`.*
+# Equilateral PNG: test MSE against N, transfer and scratch. *`fig-05-png-eq`, drawn by `figures.learning.mse_vs_budget` from `sweeps.sweep('png_eq')`.* Data: {download}`fig-05-png-eq.csv <downloads/fig-05-png-eq.csv>` ({download}`provenance <downloads/fig-05-png-eq.json>`).
 # ```
 
 # %% [markdown]
@@ -131,7 +131,7 @@ else:
 # %%
 if "png_lc" in curve_of:
     fig = mse_vs_budget(curve_of["png_lc"], title="local PNG (ΛCDM fixed): transfer (dummy nodes) vs scratch")
-    publish(fig, "fig-05-png-lc")
+    publish(fig, "fig-05-png-lc", data=sweep_of["png_lc"])
     display(sweeps.savings_table(curve_of["png_lc"]))
 else:
     display(skipped("local PNG needs the simulated suites named above", "Skipped: no local-PNG suite here"))
@@ -141,7 +141,7 @@ else:
 # ```{glue:figure} fig-05-png-lc
 # :name: fig-05-png-lc
 #
-# Local PNG (ΛCDM fixed): test MSE against N, transfer and scratch. *`fig-05-png-lc`, drawn by `figures.learning.mse_vs_budget` from `sweeps.sweep('png_lc')`.*
+# Local PNG (ΛCDM fixed): test MSE against N, transfer and scratch. *`fig-05-png-lc`, drawn by `figures.learning.mse_vs_budget` from `sweeps.sweep('png_lc')`.* Data: {download}`fig-05-png-lc.csv <downloads/fig-05-png-lc.csv>` ({download}`provenance <downloads/fig-05-png-lc.json>`).
 # ```
 
 # %% [markdown]

@@ -66,23 +66,24 @@ sweeps.set_threads(scale)
 # frozen variant has its own pre-trained network whose last hidden layer has 10 units.
 
 # %%
-curves, titles = {}, {}
+curves, titles, swept = {}, {}, {}
 for name in RANKING_CASES:
     case = get_case(name)
     missing = sweeps.case_missing(name, scale)
     if missing:
         display(skipped(missing, f"Skipped: {case.title}"))
         continue
-    curves[name] = sweeps.curves(sweeps.sweep(name, scale, variants=VARIANTS, seed=SEED, progress=False).table)
+    swept[name] = sweeps.sweep(name, scale, variants=VARIANTS, seed=SEED, progress=False)
+    curves[name] = sweeps.curves(swept[name].table)
     titles[name] = case.title
 fig = variants_by_case(curves, titles)
-publish(fig, "fig-06-variants")
+publish(fig, "fig-06-variants", data=swept)
 
 # %% [markdown]
 # ```{glue:figure} fig-06-variants
 # :name: fig-06-variants
 #
-# Every transfer variant against scratch on every case: total test MSE against N. *`fig-06-variants`, drawn by `figures.learning.variants_by_case` from `sweeps.sweep` of every case in `config.RANKING_CASES`, all variants.*
+# Every transfer variant against scratch on every case: total test MSE against N. *`fig-06-variants`, drawn by `figures.learning.variants_by_case` from `sweeps.sweep` of every case in `config.RANKING_CASES`, all variants.* Data: {download}`fig-06-variants.csv <downloads/fig-06-variants.csv>` ({download}`provenance <downloads/fig-06-variants.json>`).
 # ```
 
 # %% [markdown]

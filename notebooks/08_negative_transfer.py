@@ -88,7 +88,7 @@ table.round(3)
 # %%
 fig = predictor_vs_ratio(table, {"cos_s8": "cos(response of p, response of σ8)",
                                  "degeneracy": "marginal / conditional error of p"})
-publish(fig, "fig-08-predictors")
+publish(fig, "fig-08-predictors", data=table)
 rc = {p: audit.rank_correlation(table, p) for p in ("cos_s8", "degeneracy")}
 for p, r in rc.items():
     glue(f"rho_{p}", str(r), display=False)
@@ -101,7 +101,7 @@ glue("rho_cos_informative", str(audit.rank_correlation(informative, "cos_s8")) i
 # ```{glue:figure} fig-08-predictors
 # :name: fig-08-predictors
 #
-# Each predictor against the measured transfer/scratch ratio, one point per case and parameter. *`fig-08-predictors`, drawn by `figures.audit.predictor_vs_ratio` from `audit.audit` of `config.AUDIT_CASES`.*
+# Each predictor against the measured transfer/scratch ratio, one point per case and parameter. *`fig-08-predictors`, drawn by `figures.audit.predictor_vs_ratio` from `audit.audit` of `config.AUDIT_CASES`.* Data: {download}`fig-08-predictors.csv <downloads/fig-08-predictors.csv>` ({download}`provenance <downloads/fig-08-predictors.json>`).
 # ```
 
 # %% [markdown]

@@ -109,7 +109,8 @@ glue("margin", f"{NOT_INFORMATIVE['margin']:.0%}", display=False)
 # - **Pre-training**: our network's total test MSE over the paper's {glue:text}`paper_pretrain`:
 #   reproduced up to {glue:text}`pretrain_lo`×, partly up to {glue:text}`pretrain_hi`×.
 # - **Savings** (Mν, f(R)): the savings factor at N = {glue:text}`n_ref` (or the nearest swept
-#   budget) with its bootstrap band over seeds; reproduced from {glue:text}`savings_min`× (the
+#   budget) with its bootstrap band over seeds, against the baseline tuned at every budget (last
+#   section) where the case has one; reproduced from {glue:text}`savings_min`× (the
 #   paper's {glue:text}`paper_savings`× within a factor of {glue:text}`tolerance`) — but only
 #   *partly* when the new parameter is not informative, since the saving is then carried by the
 #   ΛCDM parameters; partly while the band's lower end stays above {glue:text}`clear_gain`;

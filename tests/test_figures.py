@@ -27,6 +27,8 @@ def test_every_figure_is_published_under_its_id_with_a_caption_naming_its_produc
                       src, re.M)
         assert m, f"{f.id}: no {{glue:figure}} directive in notebooks/{f.chapter}.py"
         assert f"`figures.{f.producer}`" in m.group(1) and f.data in m.group(1), f.id
+        link = f"{{download}}`{f.id}.csv <downloads/{f.id}.csv>`"
+        assert (link in m.group(1)) == bool(f.table), f"{f.id}: the caption's download link and the catalog disagree"
         # published by its chapter (the design corners in a loop over the suites)
         assert f'"{f.id}"' in src or (f.id.startswith("fig-01-design-") and 'f"fig-01-design-' in src), f.id
     for nb in sorted(paths.NOTEBOOKS_DIR.glob("*.py")):
@@ -41,6 +43,32 @@ def test_the_design_page_maps_every_figure_to_its_producer_and_data():
     text = (paths.BOOK_DIR / "design.md").read_text()
     rows = re.findall(r"^\| `(fig-[^`]+)` \| \{doc\}`([^`]+)` \| `([^`]+)` \| (.*) \|$", text, re.M)
     assert rows == [(f.id, f.chapter, f.producer, f.data) for f in FIGURES.values()]
+
+
+def test_the_downloads_page_lists_every_table():
+    text = (paths.BOOK_DIR / "downloads.md").read_text()
+    rows = re.findall(r"^\| \{ref\}`(fig-[^`]+)` \| \{doc\}`([^`]+)` \| (.*?) \| \{download\}`CSV <downloads/([^`]+)\.csv>`",
+                      text, re.M)
+    assert rows == [(f.id, f.chapter, f.table, f.id) for f in FIGURES.values() if f.table]
+
+
+def test_publish_writes_the_table_behind_a_figure(tmp_path, monkeypatch):
+    pytest.importorskip("myst_nb")
+    import json
+
+    import pandas as pd
+
+    monkeypatch.setenv("COSMOTRANSFER_FIGURES", str(tmp_path / "fig"))
+    monkeypatch.setenv("COSMOTRANSFER_DOWNLOADS", str(tmp_path / "dl"))
+    table = pd.DataFrame({"case": ["a"], "N": [50], "mse": [0.1]})
+    publish(plt.figure(), "fig-08-predictors", data=table)
+    assert pd.read_csv(tmp_path / "dl" / "fig-08-predictors.csv").equals(table)
+    meta = json.loads((tmp_path / "dl" / "fig-08-predictors.json").read_text())
+    assert meta["producer"] == "cosmotransfer.figures.audit.predictor_vs_ratio"
+    publish(None, "fig-05-png-lc", "no local-PNG suite here")  # the page's link still resolves
+    assert "no local-PNG suite here" in (tmp_path / "dl" / "fig-05-png-lc.csv").read_text()
+    with pytest.raises(ValueError, match="no download"):
+        publish(plt.figure(), "fig-01-kgrid", data=table)
 
 
 def test_publish_saves_png_and_pdf_and_refuses_an_unknown_id(tmp_path, monkeypatch):
@@ -71,3 +99,8 @@ def test_the_built_book_saved_every_figure():
         for ext in ("png", "pdf"):
             assert (out / f"{f.id}.{ext}").stat().st_size > 0, f"{f.id}.{ext}"
     assert {p.stem for p in out.iterdir()} == set(FIGURES)
+    downloads = Path(BOOK) / "_build" / "html" / "_downloads"
+    served = {p.name for p in downloads.rglob("*") if p.is_file()}
+    for f in FIGURES.values():
+        if f.table:
+            assert {f"{f.id}.csv", f"{f.id}.json"} <= served, f.id

@@ -8,7 +8,9 @@ warnings as errors.
 
 ``out`` builds a separate copy of the book (config, toc, prose pages and executed notebooks)
 in another folder, so the smoke-scale build of the tests never overwrites the published book.
-Every figure a chapter publishes is saved under ``<book>/_build/figures/<id>.png`` and ``.pdf``.
+Every figure a chapter publishes is saved under ``<book>/_build/figures/<id>.png`` and ``.pdf``; the
+table behind it, where it has one, under ``<book>/book/downloads/<id>.csv`` (provenance ``.json``),
+which the page links.
 """
 from __future__ import annotations
 
@@ -153,18 +155,20 @@ def build_book(scale: str = "book", out: Path | None = None, notebooks: list[str
     names = notebooks or chapters(root)
     timings = {}
     # the kernels inherit the environment: figures.publish saves into this book's _build/figures
-    saved = os.environ.get("COSMOTRANSFER_FIGURES")
-    os.environ["COSMOTRANSFER_FIGURES"] = str(target / "_build" / "figures")
+    where = {"COSMOTRANSFER_FIGURES": target / "_build" / "figures", "COSMOTRANSFER_DOWNLOADS": target / "book" / "downloads"}
+    saved = {k: os.environ.get(k) for k in where}
+    os.environ.update({k: str(v) for k, v in where.items()})
     try:
         for name in names:
             print(f"[book] executing {name} (SCALE={scale}) …", flush=True)
             timings[name] = execute_notebook(name, target / "book", params)
             print(f"[book] {name}: {timings[name]:.1f} s", flush=True)
     finally:
-        if saved is None:
-            os.environ.pop("COSMOTRANSFER_FIGURES")
-        else:
-            os.environ["COSMOTRANSFER_FIGURES"] = saved
+        for k, v in saved.items():
+            if v is None:
+                os.environ.pop(k)
+            else:
+                os.environ[k] = v
     missing = [n for n in chapters(root) if not (target / "book" / f"{n}.ipynb").is_file()]
     if missing:
         print(f"[book] executed {', '.join(names)}; the HTML needs every chapter — not yet executed here: "

@@ -8,6 +8,8 @@ Environment overrides (all optional):
   used only by tests and by the bring-your-own-data loaders, never by the book.
 * ``COSMOTRANSFER_FIGURES`` — where the book's figures are saved (default ``ROOT/_build/figures``;
   the book runner points it at the ``_build/figures`` of the book it builds).
+* ``COSMOTRANSFER_DOWNLOADS`` — where the tables behind the figures are written for the pages to
+  link (default ``ROOT/book/downloads``; the book runner points it at the book it builds).
 """
 from __future__ import annotations
 
@@ -37,6 +39,12 @@ def figures_dir() -> Path:
     """Where :func:`cosmotransfer.figures.publish` saves ``<id>.png`` and ``<id>.pdf`` (read at call
     time: the book runner sets ``COSMOTRANSFER_FIGURES`` for the notebooks it executes)."""
     return Path(os.environ.get("COSMOTRANSFER_FIGURES", ROOT / "_build" / "figures")).resolve()
+
+
+def downloads_dir() -> Path:
+    """Where :func:`cosmotransfer.figures.publish` writes ``<id>.csv`` and ``<id>.json``, beside the
+    pages that link them (read at call time, like :func:`figures_dir`)."""
+    return Path(os.environ.get("COSMOTRANSFER_DOWNLOADS", BOOK_DIR / "downloads")).resolve()
 
 
 def suite_file(suite: str, tier: str, root: Path | None = None, preset: str = "paper") -> Path:

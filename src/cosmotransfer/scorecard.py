@@ -62,7 +62,7 @@ FINDINGS: tuple[Finding, ...] = (
     Finding("ranking", "variants: dummy nodes > no dummy > frozen + head", "dummy > no dummy > frozen", "ranking",
             "06_architectures", {"real Quijote": ("mnu_pk_q", "mnu_mpk_q"), "emulated": ("mnu_pk", "fr_pk"),
                                  "CPU-simulated": ("mnu_pk_sim", "mnu_mpk", "png_eq", "png_lc")}),
-    Finding("pretrain_size", "pre-training on 2,000 ΛCDM sims already helps",
+    Finding("pretrain_size", "pre-training on 2,000 ΛCDM training sims already helps",
             "a gain already at 2,000", "small_pretrain", "02_pretraining", {"emulated": ("mnu_pk",)}),
     Finding("shap", "SHAP: fine-tuning on Mν takes the small scales away from σ8 (attributions flip sign)",
             "reassigned, sign flip", "shap", "07_shap", {"emulated": ("mnu_pk",), "CPU-simulated": ("mnu_mpk",)}),
@@ -211,7 +211,7 @@ def _ranking(cases, sc, seed):
 
 def _small_pretrain(cases, sc, seed):
     sizes = pretrain_sizes(cases[0], sc)
-    sw = _sweep(cases[0], sc, seed, n_pretrain=sc.n_pretrain)
+    sw = _sweep(cases[0], sc, seed, n_pretrain=sizes)  # chapter 02's sweep
     n = reference_budget(sw.provenance["budgets"])
     small, large = min(sizes), max(sizes)
     s_small = savings_interval(sw.table, "dummy", n, n_pretrain=small)

@@ -16,12 +16,18 @@ from ..config import lookup
 class Figure:
     """One book figure: ``id`` (``fig-<chapter number>-<name>``), the ``chapter`` notebook that
     publishes it, its ``producer`` (a function of :mod:`cosmotransfer.figures`, as
-    ``module.function``) and the ``data`` it draws."""
+    ``module.function``), the ``data`` it draws, and ``table``: what the downloadable
+    ``downloads/<id>.csv`` behind it holds ("" for a figure without one)."""
 
     id: str
     chapter: str
     producer: str
     data: str
+    table: str = ""
+
+
+#: The tidy sweep table (``sweeps.sweep``): one row per case, variant, pre-training size, N, member, parameter.
+SWEEP_TABLE = "test MSE per case, variant, n_pretrain, N, member (training seed) and parameter"
 
 
 def _design(suite: str) -> Figure:
@@ -55,20 +61,20 @@ FIGURES: dict[str, Figure] = {f.id: f for f in [
            "the largest pre-trained network on the BSQ test set"),
     Figure("fig-02-learning-curves", "02_pretraining", "learning.learning_curves", "the pre-training histories"),
     Figure("fig-02-pretrain-size", "02_pretraining", "learning.pretrain_size_ablation",
-           "`sweeps.sweep('mnu_pk')` at both pre-training sizes"),
+           "`sweeps.sweep('mnu_pk')` at both pre-training sizes", SWEEP_TABLE),
     Figure("fig-03-real-nwlh", "03_neutrinos", "sim.suite_overview", "`data/quijote/nwlh.npz`; `data.suite_responses`"),
     Figure("fig-03-real-pk", "03_neutrinos", "learning.transfers_vs_budget",
-           "`sweeps.sweep` of `mnu_pk_q`, `mnu_pk_q_emu`"),
+           "`sweeps.sweep` of `mnu_pk_q`, `mnu_pk_q_emu`", SWEEP_TABLE),
     Figure("fig-03-real-mpk", "03_neutrinos", "learning.transfers_vs_budget",
-           "`sweeps.sweep` of `mnu_mpk_q`, `mnu_p2mpk_q`, `mnu_p2mpk_q_emu`"),
-    Figure("fig-03-real-ratio", "03_neutrinos", "learning.transfer_ratio", "the same five sweeps"),
-    Figure("fig-04-fr-budget", "04_modified_gravity", "learning.mse_vs_budget", "`sweeps.sweep('fr_pk')`"),
+           "`sweeps.sweep` of `mnu_mpk_q`, `mnu_p2mpk_q`, `mnu_p2mpk_q_emu`", SWEEP_TABLE),
+    Figure("fig-03-real-ratio", "03_neutrinos", "learning.transfer_ratio", "the same five sweeps", SWEEP_TABLE),
+    Figure("fig-04-fr-budget", "04_modified_gravity", "learning.mse_vs_budget", "`sweeps.sweep('fr_pk')`", SWEEP_TABLE),
     Figure("fig-04-mg-responses", "04_modified_gravity", "fofr.suite_response_panel",
            "the MG suite file; `data.suite_responses`"),
-    Figure("fig-05-png-eq", "05_png", "learning.mse_vs_budget", "`sweeps.sweep('png_eq')`"),
-    Figure("fig-05-png-lc", "05_png", "learning.mse_vs_budget", "`sweeps.sweep('png_lc')`"),
+    Figure("fig-05-png-eq", "05_png", "learning.mse_vs_budget", "`sweeps.sweep('png_eq')`", SWEEP_TABLE),
+    Figure("fig-05-png-lc", "05_png", "learning.mse_vs_budget", "`sweeps.sweep('png_lc')`", SWEEP_TABLE),
     Figure("fig-06-variants", "06_architectures", "learning.variants_by_case",
-           "`sweeps.sweep` of every case in `config.RANKING_CASES`, all variants"),
+           "`sweeps.sweep` of every case in `config.RANKING_CASES`, all variants", SWEEP_TABLE),
     Figure("fig-07-signed-pk", "07_shap", "shap.case_signed_figure", "`explain.explain_case('mnu_pk')`; suite responses"),
     Figure("fig-07-regions-pk", "07_shap", "shap.case_region_figure", "`explain.case_regions` of `explain.explain_case('mnu_pk')`"),
     Figure("fig-07-heatmap-pk", "07_shap", "shap.case_heatmap", "`explain.explain_case('mnu_pk')`"),
@@ -77,7 +83,8 @@ FIGURES: dict[str, Figure] = {f.id: f for f in [
            "`explain.case_regions` of `explain.explain_case('mnu_mpk')`"),
     Figure("fig-07-heatmap-mpk", "07_shap", "shap.case_heatmap", "`explain.explain_case('mnu_mpk')`"),
     Figure("fig-08-predictors", "08_negative_transfer", "audit.predictor_vs_ratio",
-           "`audit.audit` of `config.AUDIT_CASES`"),
+           "`audit.audit` of `config.AUDIT_CASES`",
+           "per case and parameter: the predictors, the measured transfer/scratch ratio and its verdict"),
 ]}
 
 
