@@ -149,3 +149,46 @@ def test_a_model_asked_for_is_kept_in_the_cache_and_not_trained_again(toy, isola
     monkeypatch.setattr(transfer, "fit", lambda *a, **k: pytest.fail("trained again"))
     again = run(toy[1], ft, 50, seed=0, pretrained=pre, device="cpu", return_model=True)
     assert all(torch.equal(p, q) for p, q in zip(first["model"].parameters(), again["model"].parameters()))
+
+
+def test_mitigations_start_from_the_dummy_network_with_one_change_each(toy, nets):
+    from cosmotransfer.config import MITIGATIONS
+    from cosmotransfer.models import LoRALinear
+    from cosmotransfer.transfer import l2sp_penalty
+
+    pre, targets = nets["main"], toy[1].targets  # ΛCDM + Mν
+    x = torch.as_tensor(toy[1].x[:8])
+    dummy = build_model("dummy", 79, targets, PRE, seed=3, pretrained=pre)
+    # re-initialised rows: σ8 and the new parameter drawn afresh, the others as in the dummy network
+    re = build_model("reinit", 79, targets, PRE.with_(**MITIGATIONS["reinit"]), seed=3, pretrained=pre)
+    for i, t in enumerate(targets):
+        same = torch.equal(re.head.weight[i], dummy.head.weight[i])
+        assert same == (t not in ("s8", "Mnu")), t
+    # LoRA: the same function at the start; only the adapters and the output layer train
+    lo = build_model("lora", 79, targets, PRE.with_(**MITIGATIONS["lora"]), seed=3, pretrained=pre).eval()
+    torch.testing.assert_close(lo(x), dummy.eval()(x))
+    assert any(isinstance(m, LoRALinear) for m in lo.body)
+    trainable = {n for n, p in lo.named_parameters() if p.requires_grad}
+    assert trainable and all(n.endswith((".A", ".B")) or n.startswith("head.") for n in trainable)
+    # L2-SP: zero where fine-tuning starts, grows with the distance
+    pen = l2sp_penalty(dummy, 0.5)
+    assert pen(dummy).item() == 0.0
+    with torch.no_grad():
+        dummy.head.bias += 1.0
+    assert pen(dummy).item() == pytest.approx(0.5 * len(targets))
+
+
+def test_l2sp_keeps_fine_tuning_closer_to_the_pretrained_weights(toy, nets):
+    from cosmotransfer.config import MITIGATIONS
+
+    pre = nets["main"]
+    cfg = PRE.with_(init_from="pretrained:dummy", max_epochs=30, patience=30, dropout=0.0)
+    start = build_model("dummy", 79, toy[1].targets, cfg, seed=0, pretrained=pre)
+
+    def moved(variant, extra):
+        m = run(toy[1], cfg.with_(init_from=f"pretrained:{variant}", **extra), 50, seed=0, pretrained=pre,
+                cache=False, device="cpu", return_model=True)["model"]
+        with torch.no_grad():
+            return sum(((p - q) ** 2).sum().item() for p, q in zip(m.body.parameters(), start.body.parameters()))
+
+    assert moved("l2sp", {"l2sp": 1.0}) < moved("dummy", {})

@@ -192,7 +192,11 @@ class TrainConfig:
     ``init_from`` is ``"scratch"`` or ``"pretrained:<variant>"`` with variant ``dummy`` (keep
     the pre-trained output layer; its spare dummy rows become the new parameters), ``nodummy``
     (new output layer) or ``frozen`` (frozen pre-trained bottleneck body + new MLP head); every
-    layer not frozen is fine-tuned. For a ``pretrained:*`` stage the architecture fields
+    layer not frozen is fine-tuned. The mitigations of negative transfer (chapter 08) start like
+    ``dummy``: ``l2sp`` > 0 adds ``l2sp`` × the squared distance of the trained weights from where
+    fine-tuning started to the loss (L2-SP); ``reinit`` names outputs whose pre-trained rows are
+    drawn afresh; ``lora_rank`` > 0 freezes the pre-trained hidden layers and trains low-rank
+    adapters beside them, and the output layer. For a ``pretrained:*`` stage the architecture fields
     ``hidden``/``dropout``/``bottleneck`` are those of the pre-trained network, not this config.
     """
 
@@ -208,6 +212,9 @@ class TrainConfig:
     batch_size: int = 32
     max_epochs: int | None = None  # None: the scale's max_epochs
     patience: int | None = None  # None: the scale's patience
+    l2sp: float = 0.0
+    reinit: tuple[str, ...] = ()
+    lora_rank: int = 0
 
     def with_(self, **changes) -> "TrainConfig":
         return replace(self, **changes)
@@ -215,6 +222,19 @@ class TrainConfig:
 
 #: The transfer variants (see :mod:`cosmotransfer.transfer`); ``scratch`` is the baseline.
 VARIANTS: tuple[str, ...] = ("scratch", "dummy", "nodummy", "frozen")
+#: Mitigations of negative transfer (chapter 08): the dummy-node variant with one change each —
+#: L2-SP (Li, Grandvalet & Davoine 2018: a pull toward the pre-trained weights), the σ8 and new
+#: parameters' output rows re-initialised, and low-rank adapters (LoRA, Hu et al. 2021) on frozen
+#: pre-trained layers. ``"new"`` in ``reinit`` stands for the case's new parameters.
+MITIGATIONS: dict[str, dict] = {
+    "l2sp": {"l2sp": 0.1},
+    "reinit": {"reinit": ("s8", "new")},
+    "lora": {"lora_rank": 4},
+}
+#: The cases chapter 08 tries the mitigations on (the real nwLH: marked P(k) as the paper, P(k) as
+#: the control), and the largest budget they are tried at (the issue's N ≤ 200).
+MITIGATION_CASES = ("mnu_p2mpk_q", "mnu_pk_q")
+MITIGATION_N_MAX = 200
 #: Spare (dummy) outputs of the pre-trained network: one per new parameter of the largest case
 #: (f(R): Mν and f_R0). They carry no loss, so their number does not change pre-training.
 N_DUMMY = 2

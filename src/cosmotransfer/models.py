@@ -90,5 +90,41 @@ class FrozenBodyHead(nn.Module):
         return torch.ones(self.n_targets)
 
 
+class LoRALinear(nn.Module):
+    """A frozen ``nn.Linear`` plus a trainable low-rank update (LoRA, Hu et al. 2021):
+    ``y = base(x) + (x Aᵀ) Bᵀ · scale``, A (rank, in) random, B (out, rank) zero — so the layer starts
+    as exactly the pre-trained one, and fine-tuning moves it only within a rank-``rank`` subspace."""
+
+    def __init__(self, base: nn.Linear, rank: int, scale: float = 1.0):
+        super().__init__()
+        self.base = base
+        for p in self.base.parameters():
+            p.requires_grad_(False)
+        self.A = nn.Parameter(torch.empty(rank, base.in_features))
+        nn.init.kaiming_uniform_(self.A, a=5 ** 0.5)  # as nn.Linear initialises its weight
+        self.B = nn.Parameter(torch.zeros(base.out_features, rank))
+        self.scale = scale
+
+    @property
+    def in_features(self) -> int:
+        return self.base.in_features
+
+    @property
+    def out_features(self) -> int:
+        return self.base.out_features
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        return self.base(x) + (x @ self.A.T) @ self.B.T * self.scale
+
+
+def with_lora(model: MLP, rank: int) -> MLP:
+    """``model`` with every hidden ``nn.Linear`` of its body wrapped in a :class:`LoRALinear` of
+    ``rank`` (in place; the output layer stays a plain, trainable ``nn.Linear``)."""
+    for i, layer in enumerate(model.body):
+        if isinstance(layer, nn.Linear):
+            model.body[i] = LoRALinear(layer, rank)
+    return model
+
+
 def count_parameters(model: nn.Module, trainable_only: bool = True) -> int:
     return sum(p.numel() for p in model.parameters() if p.requires_grad or not trainable_only)

@@ -136,6 +136,35 @@ def where_it_loses(curve: pd.DataFrame, variant: str, param: str = "total") -> s
     return f"{where} (up to {lost.max():.2f}×)"
 
 
+def mitigation_table(curve: pd.DataFrame, variants: tuple[str, ...], params: tuple[str, ...] = ("s8", "Mnu", "total"),
+                     budgets: tuple[int, ...] = ()) -> pd.DataFrame:
+    """How each variant fares against scratch in one case: per variant (rows), for each of ``params``
+    the verdict ratio (geometric mean over N ≤ ``TRANSFER_VERDICT["n_max"]`` of its median test MSE
+    over scratch's) and its verdict, and the plain ratio at each of ``budgets``."""
+    rows = []
+    for v in variants:
+        row = {"variant": v}
+        for p in params:
+            tv = transfer_verdict(curve, p, variant=v)
+            name = PRIORS[p].plain if p in PRIORS else p
+            row[f"{name} ratio"] = tv.gmean
+            row[f"{name} verdict"] = tv.verdict
+            for n in budgets:
+                row[f"{name} @ {n}"] = float(tv.ratios.get(n, np.nan))
+        rows.append(row)
+    return pd.DataFrame(rows).set_index("variant")
+
+
+def best_mitigation(table: pd.DataFrame, new: str = "Mν") -> str | None:
+    """The variant of a :func:`mitigation_table` with the lowest ``new`` ratio among those that keep a
+    gain in the total (its verdict "gain"), if that ratio is below the plain dummy variant's; else None."""
+    keep = table[table["total verdict"] == "gain"]
+    if keep.empty:
+        return None
+    best = keep[f"{new} ratio"].idxmin()
+    return best if best != "dummy" and keep.loc[best, f"{new} ratio"] < table.loc["dummy", f"{new} ratio"] else None
+
+
 @dataclass(frozen=True)
 class SourceComparison:
     """Two pre-training sources for the same fine-tuning: ``ratios`` = median MSE from one over the

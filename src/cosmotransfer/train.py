@@ -75,10 +75,12 @@ def mse_per_param(pred: np.ndarray, y: np.ndarray) -> np.ndarray:
 
 
 def fit(model: nn.Module, x_train, y_train, x_val, y_val, cfg: TrainConfig, seed: int = 0,
-        device: str | None = None) -> FitResult:
+        device: str | None = None, penalty=None) -> FitResult:
     """Train ``model`` in place; returns the history. The best-validation weights are restored.
 
     Only parameters with ``requires_grad`` are optimised (a frozen body stays untouched).
+    ``penalty(model) -> scalar tensor`` is added to every batch's training loss (e.g. L2-SP); the
+    validation loss, which picks the best epoch, is the plain MSE.
     """
     device = device or default_device()
     model.to(device)
@@ -103,6 +105,8 @@ def fit(model: nn.Module, x_train, y_train, x_val, y_val, cfg: TrainConfig, seed
         for i in range(0, n, bs):
             idx = perm[i : i + bs]
             loss = weighted_mse(model(xt[idx]), yt[idx], weights)
+            if penalty is not None:
+                loss = loss + penalty(model)
             opt.zero_grad(set_to_none=True)
             loss.backward()
             opt.step()

@@ -31,13 +31,14 @@ import torch
 from torch import nn
 
 from . import __version__, paths
-from .config import (BOTTLENECK, LCDM_PARAMS, N_DUMMY, PRETRAIN_SOURCES, TRAINING_VERSION, VARIANTS, ConfigError, Scale, TrainConfig,
+from .config import (BOTTLENECK, LCDM_PARAMS, MITIGATIONS, N_DUMMY, PRETRAIN_SOURCES, TRAINING_VERSION, VARIANTS, ConfigError,
+                     Scale, TrainConfig,
                      get_scale, lookup, pool_size)
 from .config import REAL_TIER
 from .data import suite_path, suite_tier
 from .datasets import LearningSet
 from .store import atomic_write, read_manifest, stable_hash
-from .models import MLP, FrozenBodyHead
+from .models import MLP, FrozenBodyHead, with_lora
 from .suites import get_suite
 from .train import default_device, fit, mse_per_param, predict
 
@@ -142,10 +143,11 @@ def pretrain_sizes(case: Case | str, scale: Scale | str) -> tuple[int, ...]:
     return sc.pretrain_sizes(tier, case.pretrain_suite)
 
 
-#: Training stage (``Scale.train`` key) of each variant.
-STAGE_OF = {"scratch": "scratch", "dummy": "finetune", "nodummy": "finetune", "frozen": "head"}
-#: Which pre-trained network each transfer variant starts from.
-PRETRAINED_KIND = {"dummy": "main", "nodummy": "main", "frozen": "bottleneck"}
+#: Training stage (``Scale.train`` key) of each variant, and of each mitigation (``config.MITIGATIONS``).
+STAGE_OF = {"scratch": "scratch", "dummy": "finetune", "nodummy": "finetune", "frozen": "head",
+            **{m: "finetune" for m in MITIGATIONS}}
+#: Which pre-trained network each transfer variant (and mitigation) starts from.
+PRETRAINED_KIND = {"dummy": "main", "nodummy": "main", "frozen": "bottleneck", **{m: "main" for m in MITIGATIONS}}
 
 
 def parse_init_from(init_from: str) -> str:
@@ -162,14 +164,14 @@ def parse_init_from(init_from: str) -> str:
 def init_from(variant: str) -> str:
     """The ``init_from`` switch of a variant name (``"dummy"`` → ``"pretrained:dummy"``)."""
     if variant not in STAGE_OF:
-        raise ConfigError(f"unknown variant {variant!r}; valid: {', '.join(VARIANTS)}")
+        raise ConfigError(f"unknown variant {variant!r}; valid: {', '.join(STAGE_OF)}")
     return "scratch" if variant == "scratch" else f"pretrained:{variant}"
 
 
 def variant_config(variant: str, scale: Scale | str) -> TrainConfig:
     """The training config of a variant at a scale (stage ``scratch``, ``finetune`` or ``head``)."""
     switch = init_from(variant)
-    return get_scale(scale).stage(STAGE_OF[variant]).with_(init_from=switch)
+    return get_scale(scale).stage(STAGE_OF[variant]).with_(init_from=switch, **MITIGATIONS.get(variant, {}))
 
 
 def pretrain_config(kind: str, scale: Scale | str) -> TrainConfig:
@@ -218,6 +220,23 @@ def output_rows(targets: tuple[str, ...], pretrained_targets: tuple[str, ...], n
             for t in targets]
 
 
+def reinit_outputs(targets: tuple[str, ...], pretrained_targets: tuple[str, ...], names: tuple[str, ...]) -> set[str]:
+    """The outputs among ``targets`` whose pre-trained rows a ``reinit`` config redraws: the names
+    given, ``"new"`` standing for every target the pre-trained network did not have."""
+    new = {t for t in targets if t not in pretrained_targets}
+    return {t for t in targets if t in names or ("new" in names and t in new)}
+
+
+def l2sp_penalty(model: nn.Module, strength: float):
+    """L2-SP: ``strength`` × the squared distance of the trainable weights from their values now
+    (where fine-tuning starts), as a penalty for :func:`cosmotransfer.train.fit`."""
+    start = {n: p.detach().clone() for n, p in model.named_parameters() if p.requires_grad}
+
+    def penalty(m: nn.Module) -> torch.Tensor:
+        return strength * sum(((p - start[n].to(p.device)) ** 2).sum() for n, p in m.named_parameters() if n in start)
+    return penalty
+
+
 def build_model(variant: str, n_in: int, targets: tuple[str, ...], cfg: TrainConfig, seed: int,
                 pretrained: "Pretrained | None" = None) -> nn.Module:
     """The network a variant starts from (random parts seeded with ``seed``)."""
@@ -230,15 +249,18 @@ def build_model(variant: str, n_in: int, targets: tuple[str, ...], cfg: TrainCon
         raise ConfigError(f"the pre-trained network reads {base.n_in} k bins, the fine-tuning data {n_in}: "
                           "pre-train on a suite with the same bins (the real and emulated tiers share Quijote's 79)")
     torch.manual_seed(seed)
-    if variant == "dummy":
+    if variant == "dummy" or variant in MITIGATIONS:
         model = copy.deepcopy(base)
         rows = output_rows(targets, pretrained.targets, base.n_dummy)
-        head = nn.Linear(base.n_features, len(targets))
+        head = nn.Linear(base.n_features, len(targets))  # its random rows are what ``reinit`` keeps
+        fresh = reinit_outputs(targets, pretrained.targets, cfg.reinit)
         with torch.no_grad():
-            head.weight.copy_(base.head.weight[rows])
-            head.bias.copy_(base.head.bias[rows])
+            for i, row in enumerate(rows):
+                if targets[i] not in fresh:
+                    head.weight[i] = base.head.weight[row]
+                    head.bias[i] = base.head.bias[row]
         model.head, model.n_targets, model.n_dummy = head, len(targets), 0
-        return model
+        return with_lora(model, cfg.lora_rank) if cfg.lora_rank else model
     if variant == "nodummy":
         model = copy.deepcopy(base)
         model.head, model.n_targets, model.n_dummy = nn.Linear(base.n_features, len(targets)), len(targets), 0
@@ -364,7 +386,8 @@ def run(ls: LearningSet, cfg: TrainConfig, n_train: int, seed: int = 0, pretrain
         return out
     device = device or default_device()
     model = build_model(variant, ls.x.shape[1], ls.targets, cfg, seed, pretrained)
-    hist = fit(model, *ls.train(n_train), *ls.val(), cfg, seed=seed, device=device)
+    penalty = l2sp_penalty(model, cfg.l2sp) if cfg.l2sp else None
+    hist = fit(model, *ls.train(n_train), *ls.val(), cfg, seed=seed, device=device, penalty=penalty)
     model.cpu()
     x_test, y_test = ls.test()
     mse = mse_per_param(predict(model, x_test), y_test)

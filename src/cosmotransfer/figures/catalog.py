@@ -85,6 +85,10 @@ FIGURES: dict[str, Figure] = {f.id: f for f in [
     Figure("fig-08-predictors", "08_negative_transfer", "audit.predictor_vs_ratio",
            "`audit.audit` of `config.AUDIT_CASES`",
            "per case and parameter: the predictors, the measured transfer/scratch ratio and its verdict"),
+    Figure("fig-08-mitigations-mpk", "08_negative_transfer", "learning.mse_vs_budget",
+           "`sweeps.sweep('mnu_p2mpk_q')` with every mitigation of `config.MITIGATIONS`", SWEEP_TABLE),
+    Figure("fig-08-mitigations-pk", "08_negative_transfer", "learning.mse_vs_budget",
+           "`sweeps.sweep('mnu_pk_q')` with every mitigation of `config.MITIGATIONS`", SWEEP_TABLE),
 ]}
 
 

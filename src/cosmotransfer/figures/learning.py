@@ -22,6 +22,10 @@ VARIANT_STYLE = {
     "dummy": {"color": "C0", "label": "transfer: dummy nodes", "ls": "-"},
     "nodummy": {"color": "C1", "label": "transfer: no dummy", "ls": "-"},
     "frozen": {"color": "C3", "label": "transfer: frozen + head", "ls": "-"},
+    # the mitigations of negative transfer (chapter 08): dummy nodes plus one change each
+    "l2sp": {"color": "C2", "label": "dummy + L2-SP", "ls": "-."},
+    "reinit": {"color": "C4", "label": "dummy, σ8 and new rows re-initialised", "ls": "-."},
+    "lora": {"color": "C5", "label": "dummy + LoRA (frozen layers)", "ls": "-."},
 }
 
 
