@@ -54,12 +54,12 @@ from cosmotransfer.config import PARAM_NAMES, get_scale
 from cosmotransfer.data import find_suite, load_suite
 from cosmotransfer.datasets import suite_responses
 from cosmotransfer.figures import publish
-from cosmotransfer.figures.data import design_corner, kgrid_figure, split_figure, suite_table
+from cosmotransfer.figures.data import design_corner, kgrid_figure, split_figure
 from cosmotransfer.figures.emulated import quijote_comparison, responses, spectra_by_parameter
 from cosmotransfer.figures.learning import skipped
 from cosmotransfer.figures.sim import suite_overview
 from cosmotransfer.stats import kbins, simulated_suite_bins
-from cosmotransfer.suites import SUITES, split
+from cosmotransfer.suites import SUITES, design, split, suite_table
 
 scale = get_scale(SCALE)
 
@@ -85,7 +85,7 @@ table
 
 # %%
 for name, s in SUITES.items():
-    fig = design_corner(s, n=scale.n_suite.get(name) or s.n_used)
+    fig = design_corner(s, design(s, min(scale.n_suite.get(name) or s.n_used, s.n_used)))
     publish(fig, f"fig-01-design-{name.replace('_', '-')}")
 
 # %% [markdown]
@@ -140,14 +140,14 @@ for name, s in SUITES.items():
 sp = split("nwlh", scale.n_suite.get("nwlh"))
 glue("nwlh_pool", len(sp.pool), display=False)
 glue("nwlh_test", len(sp.test), display=False)
-fig = split_figure(SUITES["nwlh"], sp, scale.budgets)
+fig = split_figure(SUITES["nwlh"], design("nwlh", len(sp.pool) + len(sp.val) + len(sp.test)), sp, scale.budgets)
 publish(fig, "fig-01-split")
 
 # %% [markdown]
 # ```{glue:figure} fig-01-split
 # :name: fig-01-split
 #
-# The fixed 70/15/15 split of the nwLH suite and the nested fine-tuning sets of the budgets. *`fig-01-split`, drawn by `figures.data.split_figure` from `suites.split` of `nwlh`, the scale's budgets.*
+# The fixed 70/15/15 split of the nwLH suite and the nested fine-tuning sets of the budgets. *`fig-01-split`, drawn by `figures.data.split_figure` from `suites.design` and `suites.split` of `nwlh`, the scale's budgets.*
 # ```
 
 # %% [markdown]

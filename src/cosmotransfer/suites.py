@@ -23,6 +23,7 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 
 import numpy as np
+import pandas as pd
 from scipy.stats import qmc
 
 from .config import (LCDM_PARAMS, PARAM_NAMES, PRIORS, VAL_FRACTION, ConfigError, check_in_prior, pool_size,
@@ -209,3 +210,17 @@ def validate_point(suite: str | Suite, params: dict[str, float]) -> None:
             check_in_prior(name, value, *s.varied[name])
         else:
             check_in_prior(name, value)
+
+
+def suite_table() -> pd.DataFrame:
+    """One row per suite (a DataFrame indexed by name): role, size, sampler, varied parameters, targets, split sizes."""
+    rows = []
+    for s in SUITES.values():
+        sp = split(s)
+        rows.append({
+            "suite": s.name, "analogue of": s.title, "role": s.role, "points": s.n, "used": s.n_used,
+            "sampler": {"sobol": "Sobol", "lh": "latin hypercube"}[s.sampler],
+            "varied": ", ".join(s.varied), "targets": ", ".join(s.targets),
+            "train pool / val / test": f"{len(sp.pool)} / {len(sp.val)} / {len(sp.test)}",
+        })
+    return pd.DataFrame(rows).set_index("suite")

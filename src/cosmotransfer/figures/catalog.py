@@ -37,7 +37,8 @@ def _design(suite: str) -> Figure:
 
 FIGURES: dict[str, Figure] = {f.id: f for f in [
     *(_design(s) for s in ("bsq", "nwlh", "mg", "png_eq", "png_lc", "lh")),
-    Figure("fig-01-split", "01_data", "data.split_figure", "`suites.split` of `nwlh`, the scale's budgets"),
+    Figure("fig-01-split", "01_data", "data.split_figure",
+           "`suites.design` and `suites.split` of `nwlh`, the scale's budgets"),
     Figure("fig-01-kgrid", "01_data", "data.kgrid_figure", "`stats.kbins` of the Quijote box"),
     Figure("fig-01-emulated-spectra", "01_data", "emulated.spectra_by_parameter", "`data/emulated/nwlh.npz`"),
     Figure("fig-01-emulated-responses", "01_data", "emulated.responses", "`emulate.response` (CAMB HMcode-2020, fremu)"),

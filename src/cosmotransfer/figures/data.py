@@ -3,11 +3,10 @@ from __future__ import annotations
 
 import matplotlib.pyplot as plt
 import numpy as np
-import pandas as pd
 
 from ..config import PARAM_NAMES, PRIORS
 from ..stats import KBins
-from ..suites import SUITES, Split, Suite, design, split
+from ..suites import Split, Suite
 
 
 def _label(name: str) -> str:
@@ -15,27 +14,14 @@ def _label(name: str) -> str:
     return f"${p.label}$" + (f" [{p.unit}]" if p.unit else "")
 
 
-def suite_table() -> pd.DataFrame:
-    """One row per suite: role, size, sampler, varied parameters, targets, split sizes."""
-    rows = []
-    for s in SUITES.values():
-        sp = split(s)
-        rows.append({
-            "suite": s.name, "analogue of": s.title, "role": s.role, "points": s.n, "used": s.n_used,
-            "sampler": {"sobol": "Sobol", "lh": "latin hypercube"}[s.sampler],
-            "varied": ", ".join(s.varied), "targets": ", ".join(s.targets),
-            "train pool / val / test": f"{len(sp.pool)} / {len(sp.val)} / {len(sp.test)}",
-        })
-    return pd.DataFrame(rows).set_index("suite")
-
-
-def design_corner(suite: Suite, n: int, max_points: int = 2048) -> plt.Figure:
+def design_corner(suite: Suite, points: np.ndarray, max_points: int = 2048) -> plt.Figure:
     """Corner plot of a suite's varied parameters: 1-D histograms and pairwise projections.
 
-    ``n``: design points shown (the first n, capped at ``max_points`` for legibility).
+    ``points``: (n, 10) full parameter vectors of the design (:func:`cosmotransfer.suites.design`);
+    the first ``max_points`` are drawn, for legibility.
     """
     names = suite.varied_names
-    d = design(suite, min(n, suite.n_used))[:max_points]
+    d = points[:max_points]
     cols = [PARAM_NAMES.index(nm) for nm in names]
     m = len(names)
     size = 1.6 * max(m, 2)
@@ -68,9 +54,11 @@ def design_corner(suite: Suite, n: int, max_points: int = 2048) -> plt.Figure:
     return fig
 
 
-def split_figure(suite: Suite, sp: Split, budgets: tuple[int, ...]) -> plt.Figure:
-    """Where the train pool, validation and test points lie in (Ωm, σ8), and the nested subsets."""
-    d = design(suite, len(sp.pool) + len(sp.val) + len(sp.test))
+def split_figure(suite: Suite, points: np.ndarray, sp: Split, budgets: tuple[int, ...]) -> plt.Figure:
+    """Where the train pool, validation and test points lie in (Ωm, σ8), and the nested subsets.
+
+    ``points``: (n, 10) the design points the split ``sp`` indexes."""
+    d = points
     x, y = d[:, PARAM_NAMES.index("Om")], d[:, PARAM_NAMES.index("s8")]
     fig, (a, b) = plt.subplots(1, 2, figsize=(10, 4))
     for idx, lab, c in [(sp.pool, "train pool", "0.7"), (sp.val, "validation", "C1"), (sp.test, "test", "C3")]:
