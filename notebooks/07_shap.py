@@ -167,7 +167,7 @@ glue("pk_train_s", float(res.wall_s["train"]), display=False)
 glue("pk_explain_s", float(res.wall_s["explain"]), display=False)
 fig = case_region_figure(case_regions(res, K_SMALL), res.stat, K_SMALL)
 publish(fig, "fig-07-regions-pk")
-table_pk
+table_pk.style.format(precision=4)
 
 # %% [markdown]
 # ```{glue:figure} fig-07-regions-pk
@@ -248,7 +248,7 @@ else:
     publish(fig, "fig-07-regions-mpk")
     fig = case_heatmap(res_m)
     publish(fig, "fig-07-heatmap-mpk")
-    display(table_m)
+    display(table_m.style.format(precision=4))
 
 # %% [markdown]
 # ```{glue:figure} fig-07-signed-mpk

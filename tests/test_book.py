@@ -137,6 +137,12 @@ def test_rendered_text_is_clean(book, page):
     text = re.sub(r"<[^>]+>", "", body)
     hits = sorted({m.group(0) for m in NOISE.finditer(text)})
     assert not hits, f"{page}: the rendered page shows {hits}"
+    cut = sorted(set(TRUNCATED.findall(text)))
+    assert not cut, f"{page}: numbers cut off in their exponent: {cut}"
+
+
+#: A number in scientific notation whose exponent was cut off (e.g. a table column too narrow).
+TRUNCATED = re.compile(r"\d\.\d+e[-+]?(?![-+\d])")
 
 
 @pytest.mark.parametrize("page", ["intro", "design", "downloads"] + chapters())

@@ -227,16 +227,18 @@ def case_region_figure(regions: Mapping[str, Mapping[str, tuple[float, float]]],
 # --------------------------------------------------------------------------------------
 # Tables and notes
 # --------------------------------------------------------------------------------------
-def benchmark_table(rows: Sequence[Mapping]) -> "pd.DataFrame":
-    """The explainer benchmark (:func:`cosmotransfer.attribution.benchmark`) as a table, one row per method."""
+def benchmark_table(rows: Sequence[Mapping]):
+    """The explainer benchmark (:func:`cosmotransfer.attribution.benchmark`) as a table to read, one
+    row per method: times to three significant figures, the additivity error in scientific notation."""
     import pandas as pd
 
-    df = pd.DataFrame(rows).set_index("method")
-    return df.rename(columns={
+    df = pd.DataFrame(rows).set_index("method").rename(columns={
         "n_explained": "simulations explained", "n_background": "background rows", "wall_s": "wall [s]",
         "s_per_sample": "s per simulation", "max_additivity_error": "max |Σφ − (f − E f)|",
         "corr_with_deep": "corr. with deep", "first_call_s": "one-off compile [s]",
     })
+    return df.style.format({"wall [s]": "{:.3g}", "s per simulation": "{:.3g}", "max |Σφ − (f − E f)|": "{:.1e}",
+                            "corr. with deep": "{:.3f}", "one-off compile [s]": "{:.3g}"})
 
 
 def admonition(title: str, text: str, kind: str = "warning"):
