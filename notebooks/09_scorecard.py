@@ -31,7 +31,7 @@
 # | {doc}`02_pretraining` … {doc}`07_shap` | Necessary | every number here is one of theirs |
 #
 # - **Time to run:** at the book scale about ten minutes on 2 cores for the grid searches of the
-#   tuned baseline (three cases); everything else is read from the caches of the chapters before
+#   tuned baseline (two cases); everything else is read from the caches of the chapters before
 #   it (sweeps, pre-trained networks, SHAP values).
 
 # %% tags=["parameters"]
