@@ -192,3 +192,38 @@ def test_l2sp_keeps_fine_tuning_closer_to_the_pretrained_weights(toy, nets):
             return sum(((p - q) ** 2).sum().item() for p, q in zip(m.body.parameters(), start.body.parameters()))
 
     assert moved("l2sp", {"l2sp": 1.0}) < moved("dummy", {})
+
+
+def test_rehearsal_replays_the_pretraining_simulations_in_the_fine_tuning_terms(toy, nets, isolated_cache):
+    import numpy as np
+
+    from cosmotransfer.config import MITIGATIONS
+    from cosmotransfer.datasets import log_summaries, rehearsal_set
+    from cosmotransfer.transfer import cached_run, mitigations_for
+
+    pre_data = toy_suite(1000, False, seed=1)
+    ft = toy[1]
+    rows = np.arange(300)
+    reh = rehearsal_set(pre_data, "pk", rows, ft)
+    # the ΛCDM summaries standardised with the fine-tuning set's statistics, Mν at its ΛCDM value 0
+    np.testing.assert_allclose(reh.x, ft.standardizer.transform(log_summaries(pre_data.stat("pk")[:300])))
+    assert reh.y.shape == (300, 6) and np.all(reh.y[:, ft.targets.index("Mnu")] == 0)
+    with pytest.raises(ConfigError, match="same statistic"):
+        rehearsal_set(pre_data, "mpk", rows, ft)
+
+    cfg = variant_config("rehearsal", "smoke").with_(max_epochs=15, patience=15)
+    assert cfg.rehearsal == MITIGATIONS["rehearsal"]["rehearsal"] and cfg.init_from == "pretrained:rehearsal"
+    with pytest.raises(ConfigError, match="needs the pre-training simulations"):
+        run(ft, cfg, 50, seed=0, pretrained=nets["main"], device="cpu")
+    a = run(ft, cfg, 50, seed=0, pretrained=nets["main"], device="cpu", rehearsal=reh)
+    b = run(ft, cfg, 50, seed=0, pretrained=nets["main"], device="cpu", rehearsal=reh, cache=False)
+    assert a["test_mse"] == b["test_mse"]  # seeded: the replayed draws too
+    plain = run(ft, cfg.with_(rehearsal=0.0, init_from="pretrained:dummy"), 50, seed=0, pretrained=nets["main"],
+                device="cpu", cache=False)
+    assert plain["test_mse"] != a["test_mse"]
+    # the rehearsal set is part of the cache key
+    other = rehearsal_set(pre_data, "pk", rows + 300, ft)
+    assert cached_run(ft, cfg, 50, 0, nets["main"], rehearsal=reh) is not None
+    assert cached_run(ft, cfg, 50, 0, nets["main"], rehearsal=other) is None
+    # P(k) → marked P(k) cannot replay; the same statistic can
+    assert "rehearsal" not in mitigations_for("mnu_p2mpk_q") and "rehearsal" in mitigations_for("mnu_mpk_q")

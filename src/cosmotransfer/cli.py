@@ -2,6 +2,7 @@
 
     cosmotransfer design SUITE                  summary of a suite design
     cosmotransfer simulate SUITE [options]      make (or resume) a suite's summaries file
+                                                (--workers N local Dask workers, or --scheduler ADDRESS)
     cosmotransfer verify [FILE ...]             check suite files against their manifests
     cosmotransfer validate-emulated [--quijote DIR]
                                                 emulated tier vs the real Quijote LH → data/reference/
@@ -11,6 +12,8 @@
                                                 the real Quijote summaries → data/quijote/ (+ manifests)
     cosmotransfer sweep --pk P.npy [--mpk M.npy] --params T.txt --param-names … --targets … --out DIR
                                                 transfer vs scratch on your own suite
+    cosmotransfer benchmark-fanout [--n N] [--seeds S]
+                                                1 vs 2 local Dask workers → data/reference/
     cosmotransfer book [--scale S] [--out DIR] [--only 03] [-p SEED=1]
                                                 execute the notebooks (or one) and build the book
 """
@@ -20,8 +23,12 @@ import argparse
 import sys
 from pathlib import Path
 
-from .config import DEFAULT_SCALE, SCALES, SIM_PRESETS, ConfigError
+from .config import DASK_SCHEDULER_ENV, DEFAULT_SCALE, SCALES, SIM_PRESETS, ConfigError
 from .store import DataFileError
+
+
+SCHEDULER_HELP = (f"address of a running Dask scheduler (e.g. tcp://10.0.0.1:8786) to fan out to; "
+                  f"default ${DASK_SCHEDULER_ENV}, else a local cluster of --workers processes")
 
 
 def _cmd_design(args) -> int:
@@ -44,7 +51,7 @@ def _cmd_simulate(args) -> int:
 
     out = simulate(
         args.suite, tier=args.tier, n=args.n, preset=args.preset, statistics=tuple(args.stat or ()) or None,
-        shard=parse_shard(args.shard), device=args.device, workers=args.workers,
+        shard=parse_shard(args.shard), device=args.device, workers=args.workers, scheduler=args.scheduler,
         out=Path(args.out) if args.out else None, force=args.force,
     )
     print(f"wrote {out}" if out else "shard done; other shards still have chunks to run")
@@ -104,9 +111,22 @@ def _cmd_sweep(args) -> int:
     out = run_study(
         pk=args.pk, mpk=args.mpk, params=args.params, param_names=parse_list(args.param_names),
         targets=parse_list(args.targets), stat=args.stat, pretrain_stat=args.pretrain_stat, workers=args.workers,
+        scheduler=args.scheduler,
         out=Path(args.out), **{k: v for k, v in given.items() if v},  # the rest: run_study's defaults
     )
     print(f"wrote {out / 'results.csv'}, {out / 'summary.json'}, {out / 'curves.png'}")
+    return 0
+
+
+def _cmd_benchmark_fanout(args) -> int:
+    from .benchmark import run_benchmark
+
+    result = run_benchmark(n_sims=args.n, seeds=args.seeds)
+    for r in result["rows"]:
+        print(f"{r['workload']:6s} {r['workers']} worker(s): {r['tasks']:3d} tasks in {r['wall_s']:7.1f} s, "
+              f"speed-up {r['speedup']:.2f}, overhead {100 * r['overhead_fraction']:.2f} % of a task")
+    print(f"scheduler overhead {1e3 * result['overhead_s']:.2f} ms per task; suite files identical: "
+          f"{result['suite_files_identical']}")
     return 0
 
 
@@ -137,7 +157,8 @@ def main(argv: list[str] | None = None) -> int:
     s.add_argument("--stat", action="append", choices=["pk", "mpk"], help="statistics (default: the suite's)")
     s.add_argument("--shard", default="0/1", help="i/n: run every n-th chunk starting at i")
     s.add_argument("--device", default="cpu", help="cpu or cuda")
-    s.add_argument("--workers", type=int, default=1, help="parallel CPU processes")
+    s.add_argument("--workers", type=int, default=1, help="local Dask worker processes (1: run in this process)")
+    s.add_argument("--scheduler", default=None, help=SCHEDULER_HELP)
     s.add_argument("--out", default=None, help="output file (default: data/<tier>/[<preset>/]<suite>.npz for the shipped presets paper and cpu, else .cache/suites/)")
     s.add_argument("--force", action="store_true", help="overwrite an output made with other settings")
     s.set_defaults(func=_cmd_simulate)
@@ -181,9 +202,15 @@ def main(argv: list[str] | None = None) -> int:
     w.add_argument("--budgets", default=None, help="training-set sizes N (default 50,100,200)")
     w.add_argument("--seeds", default=None, help="training seeds, the band's members (default 0,1,2)")
     w.add_argument("--scale", default=None, help=f"{', '.join(SCALES)}: networks and epochs (default {DEFAULT_SCALE})")
-    w.add_argument("--workers", type=int, default=None, help="training processes at once (default: the scale's)")
+    w.add_argument("--workers", type=int, default=None, help="local Dask worker processes training at once (default: the scale's)")
+    w.add_argument("--scheduler", default=None, help=SCHEDULER_HELP)
     w.add_argument("--out", required=True, help="output folder")
     w.set_defaults(func=_cmd_sweep)
+
+    f = sub.add_parser("benchmark-fanout", help="a smoke suite and a smoke sweep on 1 vs 2 local Dask workers")
+    f.add_argument("--n", type=int, default=200, help="emulated f(R) points of the suite (default 200)")
+    f.add_argument("--seeds", type=int, default=5, help="training seeds of the sweep (default 5)")
+    f.set_defaults(func=_cmd_benchmark_fanout)
 
     b = sub.add_parser("book", help="execute the notebooks with papermill and build the book")
     b.add_argument("--scale", default=DEFAULT_SCALE, help=f"{', '.join(SCALES)} (default {DEFAULT_SCALE})")

@@ -176,6 +176,11 @@ SIM_PRESETS: dict[str, SimPreset] = {
 
 #: Processes that make a missing smoke-scale emulated suite (CAMB is the cost; the machines have 2 cores).
 SMOKE_WORKERS = 2
+#: The execution backend (:mod:`cosmotransfer.cluster`): a running Dask scheduler is named by
+#: ``--scheduler`` or this environment variable (Dask's own convention); connecting to it gives up
+#: after ``DASK_CONNECT_TIMEOUT_S`` seconds with an error instead of hanging.
+DASK_SCHEDULER_ENV = "DASK_SCHEDULER_ADDRESS"
+DASK_CONNECT_TIMEOUT_S = 10
 #: Presets whose suites are shipped under ``data/`` (the others go to the cache).
 SHIPPED_PRESETS: tuple[str, ...] = ("paper", "cpu")
 
@@ -196,7 +201,9 @@ class TrainConfig:
     ``dummy``: ``l2sp`` > 0 adds ``l2sp`` × the squared distance of the trained weights from where
     fine-tuning started to the loss (L2-SP); ``reinit`` names outputs whose pre-trained rows are
     drawn afresh; ``lora_rank`` > 0 freezes the pre-trained hidden layers and trains low-rank
-    adapters beside them, and the output layer. For a ``pretrained:*`` stage the architecture fields
+    adapters beside them, and the output layer; ``rehearsal`` > 0 adds to every epoch ``rehearsal`` × N
+    simulations drawn afresh from the pre-training suite's training set (same statistic; the new
+    parameters at that suite's values, e.g. Mν = 0). For a ``pretrained:*`` stage the architecture fields
     ``hidden``/``dropout``/``bottleneck`` are those of the pre-trained network, not this config.
     """
 
@@ -215,6 +222,7 @@ class TrainConfig:
     l2sp: float = 0.0
     reinit: tuple[str, ...] = ()
     lora_rank: int = 0
+    rehearsal: float = 0.0
 
     def with_(self, **changes) -> "TrainConfig":
         return replace(self, **changes)
@@ -225,15 +233,20 @@ VARIANTS: tuple[str, ...] = ("scratch", "dummy", "nodummy", "frozen")
 #: Mitigations of negative transfer (chapter 08): the dummy-node variant with one change each —
 #: L2-SP (Li, Grandvalet & Davoine 2018: a pull toward the pre-trained weights), the σ8 and new
 #: parameters' output rows re-initialised, and low-rank adapters (LoRA, Hu et al. 2021) on frozen
-#: pre-trained layers. ``"new"`` in ``reinit`` stands for the case's new parameters.
+#: pre-trained layers, and rehearsal (joint training with as many ΛCDM simulations as new ones in
+#: every epoch, drawn afresh: Robins 1995; the replay of continual learning). ``"new"`` in
+#: ``reinit`` stands for the case's new parameters. Rehearsal needs the pre-training statistic to be
+#: the fine-tuning one.
 MITIGATIONS: dict[str, dict] = {
     "l2sp": {"l2sp": 0.1},
     "reinit": {"reinit": ("s8", "new")},
     "lora": {"lora_rank": 4},
+    "rehearsal": {"rehearsal": 1.0},
 }
-#: The cases chapter 08 tries the mitigations on (the real nwLH: marked P(k) as the paper, P(k) as
-#: the control), and the largest budget they are tried at (the issue's N ≤ 200).
-MITIGATION_CASES = ("mnu_p2mpk_q", "mnu_pk_q")
+#: The cases chapter 08 tries the mitigations on (the real nwLH: marked P(k) pre-trained on P(k) as
+#: the paper, and on the marked P(k) itself; P(k) as the control), and the largest budget they are
+#: tried at (the issue's N ≤ 200).
+MITIGATION_CASES = ("mnu_p2mpk_q", "mnu_mpk_q", "mnu_pk_q")
 MITIGATION_N_MAX = 200
 #: Spare (dummy) outputs of the pre-trained network: one per new parameter of the largest case
 #: (f(R): Mν and f_R0). They carry no loss, so their number does not change pre-training.
@@ -354,7 +367,7 @@ class Scale:
     (the frozen variant's new head); read them with :meth:`stage`. With ``optuna_trials`` > 0
     (the paper scale) they are the starting points of the searches in :mod:`cosmotransfer.hpo`.
     ``threads``: torch CPU threads per training process (``None``: torch's default);
-    ``workers``: training runs of a sweep that go on at once, in separate processes.
+    ``workers``: training runs of a sweep that go on at once, on local Dask worker processes.
     ``sim`` is the preset the engine page runs its engine checks at; ``suite_preset`` names the preset
     of the simulated-tier suite files the notebooks read (marked P(k), PNG, and the simulated
     P(k) cases), ``n_simulated`` how many simulations of each they use (``None``: ``n_suite``).

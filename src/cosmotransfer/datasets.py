@@ -132,6 +132,32 @@ def learning_set(data: SuiteData, stat: str = "pk", targets: tuple[str, ...] | N
     return LearningSet(suite=data.suite, stat=stat, targets=targets, x=x, y=y, split=split, standardizer=scaler, key=key)
 
 
+@dataclass(frozen=True)
+class RehearsalSet:
+    """ΛCDM simulations in a fine-tuning set's terms, for rehearsal: ``x`` (m, n_k) float32 — the
+    pre-training suite's summaries standardised with the *fine-tuning* set's statistics; ``y`` (m,
+    n_targets) float32 — the fine-tuning targets at the pre-training suite's values (its fixed new
+    parameters included), scaled with the prior table. ``key`` hashes both."""
+
+    x: np.ndarray
+    y: np.ndarray
+    key: str
+
+
+def rehearsal_set(pre: SuiteData, stat: str, rows: np.ndarray, ls: LearningSet) -> RehearsalSet:
+    """The ``rows`` of the pre-training suite ``pre`` (its training set) as a :class:`RehearsalSet`
+    for fine-tuning on ``ls``. ConfigError unless ``stat`` is ``ls``'s statistic on the same bins."""
+    from .config import ConfigError
+
+    if stat != ls.stat or pre.stat(stat).shape[1] != ls.x.shape[1]:
+        raise ConfigError(f"rehearsal replays the pre-training simulations through the fine-tuning inputs: it needs "
+                          f"the same statistic on the same bins (pre-training {stat}, fine-tuning {ls.stat})")
+    rows = np.asarray(rows)
+    x = ls.standardizer.transform(log_summaries(pre.stat(stat)[rows], f"{stat} of {pre.suite}"))
+    y = scale_targets(pre.params[rows], ls.targets)
+    return RehearsalSet(x=x, y=y, key=array_hash(x, y))
+
+
 def suite_responses(data: SuiteData, stat: str = "pk") -> dict[str, tuple[np.ndarray, np.ndarray]]:
     """How a suite's statistic moves with each varied parameter, read off the suite itself.
 

@@ -56,15 +56,17 @@ def _study(seed: int) -> optuna.Study:
 
 
 def top_trials(ls: LearningSet, base: TrainConfig, n_train: int, pretrained: Pretrained | None, n_trials: int,
-               k: int, seed: int = 0, device: str | None = None) -> list[dict]:
+               k: int, seed: int = 0, device: str | None = None, rehearsal=None) -> list[dict]:
     """Search ``n_trials`` configs of ``base``'s variant at budget ``n_train``; the ``k`` best results.
+    ``rehearsal``: the pre-training simulations of a rehearsing config (see :func:`transfer.run`).
 
     Each result is :func:`cosmotransfer.transfer.run`'s dict (validation and test MSE, config).
     """
     results: dict[int, dict] = {}
 
     def objective(trial: optuna.Trial) -> float:
-        res = run(ls, suggest(trial, base), n_train, seed=seed, pretrained=pretrained, device=device)
+        res = run(ls, suggest(trial, base), n_train, seed=seed, pretrained=pretrained, device=device,
+                  rehearsal=rehearsal)
         results[trial.number] = res
         return res["val_mse"]
 

@@ -16,8 +16,8 @@ Each tier module provides
     ``params`` (m, 10) float64, ``seeds`` (m,) int64 → ``{"pk": (m, 79) float32, ...}``,
     plus ``"derived_<name>"`` (m,) columns where the tier computes any.
 
-The runner splits a suite into chunks, runs the chunks this shard owns (in parallel processes
-on the CPU), stores each finished chunk atomically under ``.cache/simulate/<key>/`` so a killed
+The runner splits a suite into chunks, runs the chunks this shard owns (on the Dask backend of
+:mod:`cosmotransfer.cluster`: local worker processes, or a running cluster), stores each finished chunk atomically under ``.cache/simulate/<key>/`` so a killed
 run resumes with nothing lost or duplicated, and merges the chunks into the suite file once
 every shard is done.
 """
@@ -28,14 +28,11 @@ import json
 import subprocess
 import sys
 import time
-from concurrent.futures import ProcessPoolExecutor
-from multiprocessing import get_context
 from pathlib import Path
 
 import numpy as np
-from tqdm import tqdm  # plain: tqdm.auto warns in notebooks without ipywidgets
-
 from . import __version__, paths
+from .cluster import fan_out
 from .config import SMOKE_WORKERS, ConfigError, get_sim_preset
 from .data import suite_shortfall
 from .store import DataFileError, SuiteData, load_npz, read_manifest, read_suite, save_npz, stable_hash, write_suite
@@ -164,27 +161,20 @@ class SuiteRun:
         return [c for c in self.chunks[i::n] if not (self.chunk_dir / _chunk_name(*c)).is_file()]
 
     def run(self, shard: tuple[int, int] = (0, 1), device: str = "cpu", workers: int = 1,
-            progress: bool = True, command: str | None = None) -> Path | None:
-        """Run this shard's missing chunks; merge if every chunk now exists.
+            scheduler: str | None = None, progress: bool = True, command: str | None = None) -> Path | None:
+        """Run this shard's missing chunks (on the backend of :func:`cluster.fan_out`: ``workers``
+        local processes or the cluster at ``scheduler``); merge if every chunk now exists.
 
         Returns the output path once the suite file is complete, ``None`` if other shards
         still have chunks to run.
         """
         todo = self.missing_chunks(shard)
-        bar = tqdm(total=sum(b - a for a, b in self.chunks[shard[0]::shard[1]]), unit="sim",
-                   desc=f"{self.suite.name} [{self.tier_name}]", disable=not progress)
-        bar.update(bar.total - sum(b - a for a, b in todo))  # resumed chunks
+        mine = self.chunks[shard[0]::shard[1]]
         jobs = [(self.tier.__name__, self.params[a:b], self.seeds[a:b], self.settings, device,
                  self.chunk_dir / _chunk_name(a, b), {"chunk_key": self.chunk_key, "start": a, "stop": b}) for a, b in todo]
-        if workers > 1 and len(jobs) > 1:
-            # spawn, not fork: torch and CAMB keep threads and state that forking copies badly
-            with ProcessPoolExecutor(workers, mp_context=get_context("spawn")) as pool:
-                for done in pool.map(_run_one, *zip(*jobs)):
-                    bar.update(done)
-        else:
-            for job in jobs:
-                bar.update(_run_one(*job))
-        bar.close()
+        fan_out(_run_one, jobs, workers, scheduler, desc=f"{self.suite.name} [{self.tier_name}]", unit="sim",
+                weights=[b - a for a, b in todo], done=sum(b - a for a, b in mine) - sum(b - a for a, b in todo),
+                progress=progress)
         if self.missing_chunks((0, 1)):
             return None
         return self.merge(device=device, command=command)
@@ -211,6 +201,8 @@ class SuiteRun:
         })
         for a, b in self.chunks:  # chunks beyond n (from a larger run) stay for that run
             (self.chunk_dir / _chunk_name(a, b)).unlink()
+            for tmp in self.chunk_dir.glob(f".{_chunk_name(a, b)}.*.tmp"):  # left by a worker killed mid-write
+                tmp.unlink()
         if not any(self.chunk_dir.iterdir()):
             self.chunk_dir.rmdir()
         return self.out
@@ -226,15 +218,16 @@ def _check_finite(data: SuiteData, out: Path) -> None:
 
 def simulate(suite: str, tier: str = "emulated", n: int | None = None, preset: str = "paper",
              statistics: tuple[str, ...] | None = None, shard: tuple[int, int] = (0, 1), device: str = "cpu",
-             workers: int = 1, out: Path | None = None, force: bool = False, progress: bool = True) -> Path | None:
-    """Generate (or resume) a suite file. See :class:`SuiteRun`."""
+             workers: int = 1, out: Path | None = None, force: bool = False, progress: bool = True,
+             scheduler: str | None = None) -> Path | None:
+    """Generate (or resume) a suite file. See :class:`SuiteRun` and :meth:`SuiteRun.run`."""
     run = SuiteRun(suite, tier, n=n, preset=preset, statistics=statistics, out=out)
     if force and run.out.exists():
         run.out.unlink()
     elif run.existing_output_matches():
         return run.out
     command = "cosmotransfer " + " ".join(sys.argv[1:]) if sys.argv and "cosmotransfer" in sys.argv[0] else None
-    return run.run(shard=shard, device=device, workers=workers, progress=progress, command=command)
+    return run.run(shard=shard, device=device, workers=workers, scheduler=scheduler, progress=progress, command=command)
 
 
 def ensure_smoke_suite(suite: str, stat: str = "pk", tier: str | None = None, n: int | None = None,

@@ -91,11 +91,12 @@ def run_study(pk, params, param_names: tuple[str, ...], targets: tuple[str, ...]
               mpk=None, pretrain: str = "quijote_lh", pretrain_stat: str | None = None,
               variants: tuple[str, ...] = ("scratch", "dummy"), budgets: tuple[int, ...] = (50, 100, 200),
               seeds: tuple[int, ...] = (0, 1, 2), scale: str = DEFAULT_SCALE, workers: int | None = None,
-              progress: bool = True) -> Path:
+              scheduler: str | None = None, progress: bool = True) -> Path:
     """Run the transfer study on a user's suite and write ``out``/{results.csv, summary.json, curves.png}.
 
     ``pk``/``mpk``: (n, 79) arrays or ``.npy``/text files (or folders of Pylians ``Pk_*.txt``);
-    ``params``: an (n, len(param_names)) array or text table. Returns ``out``.
+    ``params``: an (n, len(param_names)) array or text table. The training runs go on ``workers``
+    local processes or the Dask cluster at ``scheduler`` (:mod:`cosmotransfer.cluster`). Returns ``out``.
     """
     import matplotlib.pyplot as plt
 
@@ -132,7 +133,7 @@ def run_study(pk, params, param_names: tuple[str, ...], targets: tuple[str, ...]
     # so a study reuses the book's cached pre-training
     sc = replace(sc, seeds=tuple(seeds))
     sw = sweeps.sweep(case, sc, variants=variants, budgets=budgets, seed=0, workers=workers, progress=progress,
-                      data=data)
+                      data=data, scheduler=scheduler)
     table = sw.table.rename(columns={"member": "seed"})[["variant", "n_pretrain", "N", "seed", "param", "mse"]]
     curve = sweeps.curves(sw.table)
     transfer = [v for v in variants if v != "scratch"]

@@ -19,20 +19,17 @@ from __future__ import annotations
 
 import json
 import time
-from concurrent.futures import ProcessPoolExecutor, as_completed
 from dataclasses import asdict, dataclass
-from multiprocessing import get_context
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 import torch
-from tqdm import tqdm  # plain: tqdm.auto warns in notebooks without ipywidgets
-
 from . import __version__, paths
+from .cluster import fan_out, get_client
 from .config import BAND, REFERENCE_BUDGET, TUNING_GRID, VARIANTS, ConfigError, Scale, get_scale, lookup
 from .data import find_suite, load_suite
-from .datasets import LearningSet, learning_set
+from .datasets import LearningSet, RehearsalSet, default_split, learning_set, rehearsal_set
 from .store import SuiteData, atomic_write, stable_hash
 from .simulate import git_commit
 from .train import default_device
@@ -74,6 +71,14 @@ def pretrain_data(case: Case | str, scale: Scale | str) -> LearningSet:
     case, sc = get_case(case), get_scale(scale)
     data = load_suite(case.pretrain_suite, sc, case.source_stat, tier=pretrain_tier(case, sc))
     return learning_set(data, case.source_stat)
+
+
+def rehearsal_data(case: Case | str, scale: Scale | str, ls: LearningSet, n_pretrain: int) -> RehearsalSet:
+    """What a case's network pre-trained on at ``n_pretrain`` — the first ``n_pretrain`` of its
+    pre-training suite's train pool — in the terms of the fine-tuning set ``ls``, for rehearsal."""
+    case, sc = get_case(case), get_scale(scale)
+    data = load_suite(case.pretrain_suite, sc, case.source_stat, tier=pretrain_tier(case, sc))
+    return rehearsal_set(data, case.source_stat, default_split(data).train(n_pretrain), ls)
 
 
 def budget_grid(case: Case | str, scale: Scale | str, n_pool: int, budgets: tuple[int, ...] | None = None) -> tuple[int, ...]:
@@ -120,15 +125,16 @@ def _rows(case: str, variant: str, n_pre: int, result: dict, member: int) -> lis
 def sweep(case: Case | str, scale: Scale | str, variants: tuple[str, ...] = VARIANTS,
           n_pretrain: tuple[int, ...] | None = None, budgets: tuple[int, ...] | None = None,
           seed: int = 0, device: str | None = None, workers: int | None = None, progress: bool = True,
-          data: SuiteData | None = None, tuning: str = "fixed") -> Sweep:
+          data: SuiteData | None = None, tuning: str = "fixed", scheduler: str | None = None) -> Sweep:
     """Test MSE vs N for each variant of a case (and each pre-training size in ``n_pretrain``).
 
     Defaults come from the scale: its budgets (those that fit the case's train pool) and largest
     pre-training size. The pre-trained networks use ``seed``; the members of the band are the
     training seeds ``seed + s`` for ``s`` in the scale's seeds (or, with Optuna trials, the top
     trials of searches seeded with ``seed``). Every run is cached, so sweeps sharing runs are cheap.
-    ``workers`` > 1 trains that many runs at once in separate processes (default: the scale's);
-    each run is seeded on its own, so the results do not depend on it. ``data`` replaces the case's
+    ``workers`` > 1 trains that many runs at once in separate processes (default: the scale's), or
+    ``scheduler`` names a running Dask cluster to train them on (:mod:`cosmotransfer.cluster`);
+    each run is seeded on its own, so the results do not depend on where it ran. ``data`` replaces the case's
     fine-tuning suite (a user's own files, same statistic and targets).
 
     ``tuning="grid"`` (scales without Optuna): at every budget each variant's config is chosen from
@@ -139,6 +145,7 @@ def sweep(case: Case | str, scale: Scale | str, variants: tuple[str, ...] = VARI
         raise ConfigError(f"unknown tuning {tuning!r}; valid: {', '.join(TUNINGS)}")
     case, sc = get_case(case), get_scale(scale)
     t0 = time.perf_counter()
+    get_client(workers or sc.workers, scheduler)  # an unreachable scheduler fails now, not after pre-training
     device = device or default_device()
     set_threads(sc)
     ls = case_data(case, sc, data)
@@ -148,24 +155,29 @@ def sweep(case: Case | str, scale: Scale | str, variants: tuple[str, ...] = VARI
     kinds = sorted({PRETRAINED_KIND[v] for v in variants if v != "scratch"})
     pre = {(n, k): pretrained(case, sc, k, n, seed=seed, device=device) for n in n_pretrain for k in kinds}
 
-    jobs = []  # (variant, n_pretrain, pre-trained network) — scratch does not depend on n_pretrain
+    replay = ({n: rehearsal_data(case, sc, ls, n) for n in n_pretrain}
+              if any(variant_config(v, sc).rehearsal for v in variants) else {})
+    jobs = []  # (variant, n_pretrain, pre-trained network, rehearsal set) — scratch: no n_pretrain
     for v in variants:
         if v == "scratch":
-            jobs.append((v, 0, None))
+            jobs.append((v, 0, None, None))
         else:
-            jobs += [(v, n, pre[n, PRETRAINED_KIND[v]]) for n in n_pretrain]
+            reh = variant_config(v, sc).rehearsal
+            jobs += [(v, n, pre[n, PRETRAINED_KIND[v]], replay[n] if reh else None) for n in n_pretrain]
     tuned = tuning == "grid" and not sc.optuna_trials
-    chosen, search = (choose_configs(ls, jobs, budgets, sc, seeds[0], device, workers, progress, case.name)
+    chosen, search = (choose_configs(ls, jobs, budgets, sc, seeds[0], device, workers, progress, case.name,
+                                     scheduler)
                       if tuned else ({}, []))
     tasks = []  # one per training run: (variant, n_pretrain, member, run arguments)
-    for v, n_pre, net in jobs:
+    for v, n_pre, net, reh in jobs:
         for n in budgets:
             cfg = chosen.get((v, n_pre, n), variant_config(v, sc))
             if sc.optuna_trials:
-                tasks.append((v, n_pre, None, ("search", ls, cfg, n, net, sc.optuna_trials, len(seeds), seed, device)))
+                tasks.append((v, n_pre, None, ("search", ls, cfg, n, net, sc.optuna_trials, len(seeds), seed, device,
+                                               reh)))
             else:
-                tasks += [(v, n_pre, s, ("run", ls, cfg, n, s, net, device)) for s in seeds]
-    results = _execute([t[3] for t in tasks], workers or sc.workers, sc.threads,
+                tasks += [(v, n_pre, s, ("run", ls, cfg, n, s, net, device, reh)) for s in seeds]
+    results = _execute([t[3] for t in tasks], workers or sc.workers, sc.threads, scheduler=scheduler,
                        desc=f"{case.name} [{sc.name}]", progress=progress)
     rows = []
     for (v, n_pre, member, _), res in zip(tasks, results):
@@ -205,21 +217,23 @@ def _as_json(cfg) -> dict:
 
 
 def choose_configs(ls: LearningSet, jobs: list[tuple], budgets: tuple[int, ...], sc: Scale, seed: int,
-                   device: str, workers: int | None, progress: bool, name: str) -> tuple[dict, list[dict]]:
+                   device: str, workers: int | None, progress: bool, name: str,
+                   scheduler: str | None = None) -> tuple[dict, list[dict]]:
     """The grid search of a tuned sweep: for each (variant, n_pretrain, N) of ``jobs`` × ``budgets``,
     the config of ``config.TUNING_GRID`` (the variant's stage) with the lowest validation MSE after
     one run with ``seed``. Returns ``({(variant, n_pretrain, N): TrainConfig}, search rows)``; each
     row is one grid point: variant, n_pretrain, N, its grid values, val_mse, test_mse (total)."""
     from .hpo import grid_configs
 
-    points = []  # (variant, n_pretrain, N, config, pre-trained network)
-    for v, n_pre, net in jobs:
+    points = []  # (variant, n_pretrain, N, config, pre-trained network, rehearsal set)
+    for v, n_pre, net, reh in jobs:
         grid = lookup(TUNING_GRID, STAGE_OF[v], "tuning grid of stage")
-        points += [(v, n_pre, n, cfg, net) for n in budgets for cfg in grid_configs(variant_config(v, sc), grid)]
-    results = _execute([("run", ls, cfg, n, seed, net, device) for v, n_pre, n, cfg, net in points],
-                       workers or sc.workers, sc.threads, desc=f"{name} [{sc.name}, grid]", progress=progress)
+        points += [(v, n_pre, n, cfg, net, reh) for n in budgets for cfg in grid_configs(variant_config(v, sc), grid)]
+    results = _execute([("run", ls, cfg, n, seed, net, device, reh) for v, n_pre, n, cfg, net, reh in points],
+                       workers or sc.workers, sc.threads, desc=f"{name} [{sc.name}, grid]", progress=progress,
+                       scheduler=scheduler)
     chosen, best, rows = {}, {}, []
-    for (v, n_pre, n, cfg, _), res in zip(points, results):
+    for (v, n_pre, n, cfg, _, _), res in zip(points, results):
         rows.append({"variant": v, "n_pretrain": n_pre, "N": n,
                      **{f: _as_json(cfg)[f] for f in TUNING_GRID[STAGE_OF[v]]},
                      "val_mse": res["val_mse"], "test_mse": float(sum(res["test_mse"].values()))})
@@ -228,40 +242,33 @@ def choose_configs(ls: LearningSet, jobs: list[tuple], budgets: tuple[int, ...],
     return chosen, rows
 
 
-def _task(args: tuple):
-    """One unit of sweep work: a training run, or an Optuna search returning its top trials."""
+def _task(threads: int | None, cache: Path, *args):
+    """One unit of sweep work, wherever it runs: a training run (``args`` = "run", ...), or an Optuna
+    search returning its top trials ("search", ...). ``threads`` and ``cache`` are the caller's, so a
+    worker trains and caches alike."""
+    if threads:
+        torch.set_num_threads(threads)
+    paths.CACHE_DIR = cache  # the caller's cache, even where it was redirected (tests)
     if args[0] == "run":
-        _, ls, cfg, n, s, net, device = args
-        return run(ls, cfg, n, seed=s, pretrained=net, device=device)
+        _, ls, cfg, n, s, net, device, reh = args
+        return run(ls, cfg, n, seed=s, pretrained=net, device=device, rehearsal=reh)
     from .hpo import top_trials
 
-    _, ls, cfg, n, net, n_trials, k, seed, device = args
-    return top_trials(ls, cfg, n, net, n_trials, k, seed=seed, device=device)
+    _, ls, cfg, n, net, n_trials, k, seed, device, reh = args
+    return top_trials(ls, cfg, n, net, n_trials, k, seed=seed, device=device, rehearsal=reh)
 
 
-def _init_worker(threads: int | None, cache: Path) -> None:
-    torch.set_num_threads(threads or 1)
-    paths.CACHE_DIR = cache  # the parent's cache, even where it was redirected (tests)
-
-
-def _execute(tasks: list[tuple], workers: int, threads: int | None, desc: str, progress: bool) -> list:
-    """Results of :func:`_task` for every task, in order; uncached runs in ``workers`` processes if > 1."""
-    out = [cached_run(*t[1:6]) if t[0] == "run" else None for t in tasks]
+def _execute(tasks: list[tuple], workers: int, threads: int | None, desc: str, progress: bool,
+             scheduler: str | None = None) -> list:
+    """Results of :func:`_task` for every task, in order: cached runs from the cache, the others
+    fanned out (:func:`cluster.fan_out`: in this process, on ``workers`` local processes, or on the
+    cluster at ``scheduler``)."""
+    out = [cached_run(*t[1:6], rehearsal=t[7]) if t[0] == "run" else None for t in tasks]
     todo = [i for i, r in enumerate(out) if r is None]
-    bar = tqdm(total=len(tasks), initial=len(tasks) - len(todo), desc=desc, disable=not progress)
-    if workers > 1 and len(todo) > 1:
-        # spawn, not fork: torch's thread pools do not survive forking
-        with ProcessPoolExecutor(min(workers, len(todo)), mp_context=get_context("spawn"), initializer=_init_worker,
-                                 initargs=(threads, paths.CACHE_DIR)) as pool:
-            futures = {pool.submit(_task, tasks[i]): i for i in todo}
-            for f in as_completed(futures):
-                out[futures[f]] = f.result()
-                bar.update()
-    else:
-        for i in todo:
-            out[i] = _task(tasks[i])
-            bar.update()
-    bar.close()
+    results = fan_out(_task, [(threads, paths.CACHE_DIR, *tasks[i]) for i in todo], workers, scheduler,
+                      desc=desc, done=len(tasks) - len(todo), progress=progress)
+    for i, r in zip(todo, results):
+        out[i] = r
     return out
 
 

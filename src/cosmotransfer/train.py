@@ -75,14 +75,16 @@ def mse_per_param(pred: np.ndarray, y: np.ndarray) -> np.ndarray:
 
 
 def fit(model: nn.Module, x_train, y_train, x_val, y_val, cfg: TrainConfig, seed: int = 0,
-        device: str | None = None, penalty=None) -> FitResult:
+        device: str | None = None, penalty=None, rehearsal: tuple | None = None) -> FitResult:
     """Train ``model`` in place; returns the history. The best-validation weights are restored.
 
     Only parameters with ``requires_grad`` are optimised (a frozen body stays untouched).
     ``penalty(model) -> scalar tensor`` is added to every batch's training loss (e.g. L2-SP); the
     validation loss, which picks the best epoch, is the plain loss. The loss is the MSE over the
     model's real outputs (``model.loss_weights()``), or the model's own ``model.loss(x, y)`` where
-    it has one (a posterior network: the negative log density of the truth).
+    it has one (a posterior network: the negative log density of the truth). ``rehearsal`` =
+    ``(x, y, m)``: every epoch also trains on ``m`` rows of ``(x, y)`` drawn afresh without
+    replacement (from the batch-order stream), shuffled in with the training set.
     """
     device = device or default_device()
     model.to(device)
@@ -104,14 +106,20 @@ def fit(model: nn.Module, x_train, y_train, x_val, y_val, cfg: TrainConfig, seed
     res = FitResult()
     best_state = copy.deepcopy(model.state_dict())
     t0 = time.perf_counter()
-    n, bs = len(xt), cfg.batch_size
+    if rehearsal is not None:
+        xr, yr, m = _tensor(rehearsal[0], device), _tensor(rehearsal[1], device), int(rehearsal[2])
     for epoch in range(cfg.max_epochs):
         model.train()
+        xe, ye = xt, yt
+        if rehearsal is not None:
+            pick = torch.randperm(len(xr), generator=order)[:m].to(device)
+            xe, ye = torch.cat([xt, xr[pick]]), torch.cat([yt, yr[pick]])
+        n, bs = len(xe), cfg.batch_size
         perm = torch.randperm(n, generator=order).to(device)
         total = torch.zeros((), device=device)
         for i in range(0, n, bs):
             idx = perm[i : i + bs]
-            loss = objective(xt[idx], yt[idx])
+            loss = objective(xe[idx], ye[idx])
             if penalty is not None:
                 loss = loss + penalty(model)
             opt.zero_grad(set_to_none=True)

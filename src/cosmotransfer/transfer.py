@@ -36,7 +36,7 @@ from .config import (BOTTLENECK, LCDM_PARAMS, MITIGATIONS, N_DUMMY, PRETRAIN_SOU
                      get_scale, lookup, pool_size)
 from .config import REAL_TIER
 from .data import suite_path, suite_tier
-from .datasets import LearningSet
+from .datasets import LearningSet, RehearsalSet
 from .store import atomic_write, read_manifest, stable_hash
 from .models import MLP, FrozenBodyHead, with_lora
 from .suites import get_suite
@@ -148,6 +148,14 @@ STAGE_OF = {"scratch": "scratch", "dummy": "finetune", "nodummy": "finetune", "f
             **{m: "finetune" for m in MITIGATIONS}}
 #: Which pre-trained network each transfer variant (and mitigation) starts from.
 PRETRAINED_KIND = {"dummy": "main", "nodummy": "main", "frozen": "bottleneck", **{m: "main" for m in MITIGATIONS}}
+
+
+def mitigations_for(case: Case | str) -> tuple[str, ...]:
+    """The mitigations of ``config.MITIGATIONS`` a case can try: all but rehearsal where it pre-trains
+    on another statistic than it fine-tunes on (P(k) → marked P(k): the ΛCDM simulations cannot be
+    replayed through the fine-tuning inputs)."""
+    case = get_case(case)
+    return tuple(m for m, change in MITIGATIONS.items() if not change.get("rehearsal") or case.source_stat == case.stat)
 
 
 def parse_init_from(init_from: str) -> str:
@@ -344,27 +352,39 @@ def pretrain(ls: LearningSet, cfg: TrainConfig, seed: int = 0, device: str | Non
 # --------------------------------------------------------------------------------------
 # One fine-tuning (or scratch) run (cached)
 # --------------------------------------------------------------------------------------
-def run_path(ls: LearningSet, cfg: TrainConfig, n_train: int, seed: int, pretrained: Pretrained | None):
-    """Where :func:`run` caches its result: ``finetune/<hash of data, variant, N, config, seed, pre-trained>``."""
+def run_path(ls: LearningSet, cfg: TrainConfig, n_train: int, seed: int, pretrained: Pretrained | None,
+             rehearsal: RehearsalSet | None = None):
+    """Where :func:`run` caches its result: ``finetune/<hash of data, variant, N, config, seed, pre-trained>``
+    (and of the rehearsal set, for a config that rehearses)."""
     variant = parse_init_from(cfg.init_from)
     pre_key = pretrained.key if pretrained is not None and variant != "scratch" else None
-    key = stable_hash({"data": ls.key, "variant": variant, "N": n_train, "config": _config_dict(cfg),
-                       "seed": seed, "pretrained": pre_key, "training": TRAINING_VERSION})
-    return paths.cache_dir("finetune", key) / "result.json"
+    inputs = {"data": ls.key, "variant": variant, "N": n_train, "config": _config_dict(cfg),
+              "seed": seed, "pretrained": pre_key, "training": TRAINING_VERSION}
+    if cfg.rehearsal:
+        inputs["rehearsal"] = _rehearsal_set(cfg, rehearsal).key
+    return paths.cache_dir("finetune", stable_hash(inputs)) / "result.json"
+
+
+def _rehearsal_set(cfg: TrainConfig, rehearsal: RehearsalSet | None) -> RehearsalSet:
+    if rehearsal is None:
+        raise ConfigError("a config with rehearsal > 0 needs the pre-training simulations (datasets.rehearsal_set)")
+    return rehearsal
 
 
 def cached_run(ls: LearningSet, cfg: TrainConfig, n_train: int, seed: int = 0,
-               pretrained: Pretrained | None = None) -> dict | None:
+               pretrained: Pretrained | None = None, rehearsal: RehearsalSet | None = None) -> dict | None:
     """:func:`run`'s cached result, or ``None`` if that run has not been done."""
-    path = run_path(ls, cfg, n_train, seed, pretrained)
+    path = run_path(ls, cfg, n_train, seed, pretrained, rehearsal)
     return json.loads(path.read_text()) if path.is_file() else None
 
 
 def run(ls: LearningSet, cfg: TrainConfig, n_train: int, seed: int = 0, pretrained: Pretrained | None = None,
-        device: str | None = None, cache: bool = True, return_model: bool = False) -> dict:
+        device: str | None = None, cache: bool = True, return_model: bool = False,
+        rehearsal: RehearsalSet | None = None) -> dict:
     """Train the variant ``cfg.init_from`` on the first ``n_train`` simulations of the pool; test it.
 
-    ``pretrained``: the network a ``pretrained:*`` variant starts from (see :data:`PRETRAINED_KIND`).
+    ``pretrained``: the network a ``pretrained:*`` variant starts from (see :data:`PRETRAINED_KIND`);
+    ``rehearsal``: the pre-training simulations a config with ``rehearsal`` > 0 trains on beside them.
 
     Returns ``{"variant", "N", "seed", "test_mse": {param: mse}, "val_mse", "epochs", "best_epoch",
     "wall_s", ...}`` (and ``"model"`` with ``return_model``). Results are cached; a run's weights
@@ -375,7 +395,7 @@ def run(ls: LearningSet, cfg: TrainConfig, n_train: int, seed: int = 0, pretrain
     if variant == "scratch":
         pretrained = None
     pre_key = pretrained.key if pretrained is not None else None
-    path = run_path(ls, cfg, n_train, seed, pretrained)
+    path = run_path(ls, cfg, n_train, seed, pretrained, rehearsal)
     weights = path.parent / "model.pt"
     if cache and path.is_file() and (not return_model or weights.is_file()):
         out = json.loads(path.read_text())
@@ -387,7 +407,12 @@ def run(ls: LearningSet, cfg: TrainConfig, n_train: int, seed: int = 0, pretrain
     device = device or default_device()
     model = build_model(variant, ls.x.shape[1], ls.targets, cfg, seed, pretrained)
     penalty = l2sp_penalty(model, cfg.l2sp) if cfg.l2sp else None
-    hist = fit(model, *ls.train(n_train), *ls.val(), cfg, seed=seed, device=device, penalty=penalty)
+    replay = None
+    if cfg.rehearsal:
+        reh = _rehearsal_set(cfg, rehearsal)
+        replay = (reh.x, reh.y, min(len(reh.x), round(cfg.rehearsal * n_train)))
+    hist = fit(model, *ls.train(n_train), *ls.val(), cfg, seed=seed, device=device, penalty=penalty,
+               rehearsal=replay)
     model.cpu()
     x_test, y_test = ls.test()
     mse = mse_per_param(predict(model, x_test), y_test)

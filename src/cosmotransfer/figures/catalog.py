@@ -87,9 +87,11 @@ FIGURES: dict[str, Figure] = {f.id: f for f in [
            "`audit.audit` of `config.AUDIT_CASES`",
            "per case and parameter: the predictors, the measured transfer/scratch ratio and its verdict"),
     Figure("fig-08-mitigations-mpk", "08_negative_transfer", "learning.mse_vs_budget",
-           "`sweeps.sweep('mnu_p2mpk_q')` with every mitigation of `config.MITIGATIONS`", SWEEP_TABLE),
+           "`sweeps.sweep('mnu_p2mpk_q')` with the mitigations of `transfer.mitigations_for`", SWEEP_TABLE),
+    Figure("fig-08-mitigations-mpk-mpk", "08_negative_transfer", "learning.mse_vs_budget",
+           "`sweeps.sweep('mnu_mpk_q')` with the mitigations of `transfer.mitigations_for`", SWEEP_TABLE),
     Figure("fig-08-mitigations-pk", "08_negative_transfer", "learning.mse_vs_budget",
-           "`sweeps.sweep('mnu_pk_q')` with every mitigation of `config.MITIGATIONS`", SWEEP_TABLE),
+           "`sweeps.sweep('mnu_pk_q')` with the mitigations of `transfer.mitigations_for`", SWEEP_TABLE),
 ]}
 
 

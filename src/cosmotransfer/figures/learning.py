@@ -26,6 +26,7 @@ VARIANT_STYLE = {
     "l2sp": {"color": "C2", "label": "dummy + L2-SP", "ls": "-."},
     "reinit": {"color": "C4", "label": "dummy, σ8 and new rows re-initialised", "ls": "-."},
     "lora": {"color": "C5", "label": "dummy + LoRA (frozen layers)", "ls": "-."},
+    "rehearsal": {"color": "C6", "label": "dummy + rehearsal (ΛCDM replayed)", "ls": "-."},
 }
 
 
