@@ -4,6 +4,7 @@ import pandas as pd
 import pytest
 
 from cosmotransfer import audit
+from cosmotransfer.config import K_MAX, KMAX_CUTS
 
 
 def test_audit_table_at_the_smoke_scale():
@@ -14,8 +15,13 @@ def test_audit_table_at_the_smoke_scale():
     assert ((t.cos_s8 >= -1) & (t.cos_s8 <= 1)).all() and (t.degeneracy >= 1 - 1e-9).all()
     assert {"mnu_pk_q", "mnu_mpk_q", "mnu_p2mpk_q"} <= set(t.case)
     # cases that share a fine-tuning suite and statistic share their predictors
-    real_mp = t[(t.group == "nwlh/quijote/mpk") & (t.param == "Mnu")]
+    real_mp = t[(t.group == "nwlh/quijote/mpk") & (t.param == "Mnu") & (t.k_max == K_MAX)]
     assert real_mp.cos_s8.nunique() == 1 and len(real_mp) == 3
+    # the scale cuts: the same simulations (one bootstrap group), their own responses
+    cuts = audit.scale_cuts(t)
+    assert list(zip(cuts.stat, cuts.k_max)) == [(s, k) for s in ("mpk", "pk") for k in KMAX_CUTS + (K_MAX,)]
+    assert cuts.groupby("stat").cos_s8.nunique().eq(3).all()
+    assert set(cuts.group) == {"nwlh/quijote/mpk", "nwlh/quijote/pk"}
 
 
 def table(pred, ratio, groups):

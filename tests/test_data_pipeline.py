@@ -6,7 +6,7 @@ from toy import toy_suite
 from cosmotransfer import paths, simulate as sim
 from cosmotransfer.config import LCDM_PARAMS, PRIORS, ConfigError
 from cosmotransfer.data import find_suite, load_suite
-from cosmotransfer.datasets import Standardizer, learning_set, log_summaries, scale_targets, unscale_targets
+from cosmotransfer.datasets import Standardizer, k_cut, learning_set, log_summaries, scale_targets, unscale_targets
 from cosmotransfer.quijote import load_quijote, read_pk_files, suite_from_arrays
 from cosmotransfer.store import DataFileError
 from cosmotransfer.stats import kbins
@@ -58,6 +58,20 @@ def test_nested_budgets_and_fixed_val_test():
 def test_standardizer_survives_a_constant_bin():
     s = Standardizer.fit(np.array([[1.0, 2.0], [1.0, 4.0]]))
     assert s.std.tolist() == [1.0, 1.0]
+
+
+def test_k_cut_keeps_the_large_scale_bins_of_every_statistic():
+    d = toy_suite(20, True, seed=0)
+    d.stats["mpk"] = d.stats["pk"] * 2
+    c = k_cut(d, 0.1)
+    assert c.k.max() <= 0.1 and len(c.k) == int((d.k <= 0.1).sum()) < len(d.k)
+    for name in ("pk", "mpk"):
+        np.testing.assert_array_equal(c.stat(name), d.stat(name)[:, d.k <= 0.1])
+    assert c.meta["k_max"] == 0.1 and "k_max" not in d.meta  # the input is untouched
+    assert k_cut(d, None) is d
+    assert learning_set(c).x.shape == (20, len(c.k))
+    with pytest.raises(ConfigError, match="keeps no bin"):
+        k_cut(d, 0.001)
 
 
 def test_user_arrays_are_checked():

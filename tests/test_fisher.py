@@ -51,3 +51,14 @@ def test_residual_noise_follows_the_scatter_about_the_fit():
     np.testing.assert_allclose(loud.marginal / quiet.marginal, 10, rtol=0.15)
     with pytest.raises(ValueError, match="unknown noise"):
         suite_fisher(synthetic(SHAPES), "pk", noise="gaussian")
+
+
+def test_a_k_cut_suite_keeps_its_boxs_mode_counts():
+    from cosmotransfer.datasets import k_cut
+
+    full, cut = suite_fisher(synthetic(SHAPES), "pk"), suite_fisher(k_cut(synthetic(SHAPES), 0.1), "pk")
+    assert np.all(cut.marginal > full.marginal)  # fewer bins, less information
+    shifted = synthetic(SHAPES)
+    shifted.k = shifted.k * 1.1  # bins of no known box
+    with pytest.raises(ValueError, match="match no known box"):
+        suite_fisher(shifted, "pk")

@@ -27,13 +27,12 @@ import numpy as np
 import pandas as pd
 from scipy.stats import spearmanr
 
-from .config import AUDIT_BOOTSTRAP, AUDIT_CASES
-from .data import load_suite
+from .config import AUDIT_BOOTSTRAP, AUDIT_CASES, K_MAX, KMAX_CUTS, TRANSFER_VERDICT, get_scale
 from .datasets import suite_responses
 from .fisher import suite_fisher
 from .results import not_informative, transfer_verdict
 from .sim.neutrinos import response_cosine
-from .sweeps import case_missing, case_tier, curves, pretrain_tier, sweep
+from .sweeps import case_missing, case_suite, case_tier, curves, pretrain_tier, sweep
 from .transfer import get_case
 
 
@@ -42,26 +41,29 @@ def audit(scale, seed: int = 0, cases: tuple[str, ...] = AUDIT_CASES) -> pd.Data
     local-PNG suite does not: it has no σ8 response to compare with): the predictors, the
     measured ratio and verdict, and whether any variant learns the parameter at all.
 
-    Columns: case, param, tier, stat, pretrain (suite/tier/stat), group (the fine-tuning suite,
+    Columns: case, param, tier, stat, k_max (h/Mpc), pretrain (suite/tier/stat), group (the fine-tuning suite,
     tier and statistic: the bootstrap's unit), cos_s8, degeneracy, ratio, verdict, informative.
-    The sweeps are the chapters' own (scratch and dummy, cached).
+    The sweeps are the chapters' own (scratch and dummy, cached) at the budgets N ≤
+    ``TRANSFER_VERDICT["n_max"]``; the k-cut cases (``config.KMAX_CUTS``) are swept here.
     """
+    # the budgets the verdict reads (N ≤ its n_max); the informative flag refers to them too
+    budgets = tuple(n for n in get_scale(scale).budgets if n <= TRANSFER_VERDICT["n_max"])
     rows = []
     for name in cases:
         if case_missing(name, scale):
             continue
         c = get_case(name)
         tier = case_tier(c, scale)
-        data = load_suite(c.suite, scale, c.stat, tier=tier)
+        data = case_suite(c, scale)
         fits = suite_responses(data, c.stat)
         if "s8" not in fits:  # σ8 fixed (local PNG): nothing for the pre-trained σ8 reading to mislead
             continue
         fisher = suite_fisher(data, c.stat)
-        curve = curves(sweep(name, scale, variants=("scratch", "dummy"), seed=seed, progress=False).table)
+        curve = curves(sweep(name, scale, variants=("scratch", "dummy"), budgets=budgets, seed=seed, progress=False).table)
         for p in c.new_params:
             j = fisher.names.index(p)
             v = transfer_verdict(curve, p)
-            rows.append({"case": name, "param": p, "tier": tier, "stat": c.stat,
+            rows.append({"case": name, "param": p, "tier": tier, "stat": c.stat, "k_max": c.k_max or K_MAX,
                          "pretrain": f"{c.pretrain_suite}/{pretrain_tier(c, scale)}/{c.source_stat}",
                          "group": f"{c.suite}/{tier}/{c.stat}",
                          "cos_s8": response_cosine(fits[p][0], fits["s8"][0]),
@@ -107,3 +109,16 @@ def misses(table: pd.DataFrame) -> pd.DataFrame:
     negative transfer, or a positive one with it."""
     neg = table.verdict == "negative transfer"
     return table[(table.cos_s8 < 0) != neg]
+
+
+def scale_cuts(table: pd.DataFrame) -> pd.DataFrame:
+    """The audit rows of the cases that differ only by k_max (``config.KMAX_CUTS`` and the full
+    ``K_MAX``: the real nwLH pre-trained on the real LH in the same statistic), sorted by statistic
+    and k_max."""
+    def family(name: str) -> tuple:
+        c = get_case(name)
+        return (c.suite, c.tier, c.stat, c.pretrain_suite, c.pretrain_tier, c.source_stat)
+
+    cut = {family(n) for n in table.case if get_case(n).k_max in KMAX_CUTS}
+    rows = table[[family(n) in cut for n in table.case]]
+    return rows.sort_values(["stat", "k_max"]).reset_index(drop=True)

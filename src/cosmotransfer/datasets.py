@@ -5,11 +5,11 @@ Everything returns plain numpy arrays; torch only enters in :mod:`cosmotransfer.
 """
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 
-from .config import LCDM_PARAMS, PARAM_NAMES, USER_SPLIT_SEED, get_param
+from .config import LCDM_PARAMS, PARAM_NAMES, USER_SPLIT_SEED, ConfigError, get_param
 from .store import DataFileError, SuiteData, array_hash
 from .suites import SUITES, Split, make_split
 from .suites import split as suite_split
@@ -105,6 +105,20 @@ class LearningSet:
         return self.x[self.split.test], self.y[self.split.test]
 
 
+def k_cut(data: SuiteData, k_max: float | None) -> SuiteData:
+    """``data`` with only the bins at k ≤ ``k_max`` [h/Mpc] (every statistic; ``None``: unchanged).
+
+    The scale cuts of the authors' revision runs (k_max = 0.1, 0.3, 0.5): the network then sees only
+    the large scales. ConfigError when no bin survives."""
+    if k_max is None:
+        return data
+    keep = data.k <= k_max
+    if not keep.any():
+        raise ConfigError(f"k_max = {k_max} h/Mpc keeps no bin of {data.suite!r} (its first bin is at k = {data.k[0]:.4f})")
+    return replace(data, k=data.k[keep], stats={n: s[:, keep] for n, s in data.stats.items()},
+                   meta={**data.meta, "k_max": k_max})
+
+
 def default_split(data: SuiteData):
     """The split a suite's rows use: the suite's own fixed split, or a seeded one for user data."""
     n = len(data)
@@ -147,8 +161,6 @@ class RehearsalSet:
 def rehearsal_set(pre: SuiteData, stat: str, rows: np.ndarray, ls: LearningSet) -> RehearsalSet:
     """The ``rows`` of the pre-training suite ``pre`` (its training set) as a :class:`RehearsalSet`
     for fine-tuning on ``ls``. ConfigError unless ``stat`` is ``ls``'s statistic on the same bins."""
-    from .config import ConfigError
-
     if stat != ls.stat or pre.stat(stat).shape[1] != ls.x.shape[1]:
         raise ConfigError(f"rehearsal replays the pre-training simulations through the fine-tuning inputs: it needs "
                           f"the same statistic on the same bins (pre-training {stat}, fine-tuning {ls.stat})")

@@ -83,13 +83,15 @@ def suite_fisher(data: SuiteData, stat: str = "pk", noise: str = "sample") -> Fi
     names = tuple(fits)
     R = np.stack([fits[n][0] for n in names])  # (p, n_k)
     if noise == "sample":
-        # the suite's box: the one whose bins are the suite's (Quijote's, or a CPU preset's)
+        # the suite's box: the one whose first bins are the suite's (Quijote's, or a CPU preset's; a
+        # suite cut at a smaller k_max keeps the first bins)
+        n = len(data.k)
         boxes = sorted({BOX} | {p.box for p in SIM_PRESETS.values()})
-        kb = next((kb for kb in map(kbins, boxes) if len(kb.k) == len(data.k) and np.allclose(kb.k, data.k, rtol=1e-3)),
+        kb = next((kb for kb in map(kbins, boxes) if len(kb.k) >= n and np.allclose(kb.k[:n], data.k, rtol=1e-3)),
                   None)
         if kb is None:
-            raise ValueError(f"the {len(data.k)} k bins of {data.suite!r} match no known box; use noise='residual'")
-        var = 2.0 / kb.n_modes  # 1 / independent modes (half the lattice count: ±k pairs)
+            raise ValueError(f"the {n} k bins of {data.suite!r} match no known box; use noise='residual'")
+        var = 2.0 / kb.n_modes[:n]  # 1 / independent modes (half the lattice count: ±k pairs)
     elif noise == "residual":
         names_all = list(SUITES[data.suite].varied_names) if data.suite in SUITES else list(names)
         x = np.column_stack([np.ones(len(data))] + [get_param(n).scale(data.params[:, PARAM_NAMES.index(n)])

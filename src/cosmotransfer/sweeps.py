@@ -29,7 +29,7 @@ from . import __version__, paths
 from .cluster import fan_out, get_client
 from .config import BAND, REFERENCE_BUDGET, TUNING_GRID, VARIANTS, ConfigError, Scale, get_scale, lookup
 from .data import find_suite, load_suite
-from .datasets import LearningSet, RehearsalSet, default_split, learning_set, rehearsal_set
+from .datasets import LearningSet, RehearsalSet, default_split, k_cut, learning_set, rehearsal_set
 from .store import SuiteData, atomic_write, stable_hash
 from .simulate import git_commit
 from .train import default_device
@@ -55,12 +55,22 @@ def set_threads(scale: Scale | str) -> None:
         torch.set_num_threads(sc.threads)
 
 
+def case_suite(case: Case | str, scale: Scale | str, pretraining: bool = False) -> SuiteData:
+    """The suite a case fine-tunes on (``pretraining``: pre-trains on), in its statistic and tier at the
+    scale, with the case's k cut applied."""
+    case, sc = get_case(case), get_scale(scale)
+    if pretraining:
+        data = load_suite(case.pretrain_suite, sc, case.source_stat, tier=pretrain_tier(case, sc))
+    else:
+        data = load_suite(case.suite, sc, case.stat, tier=case_tier(case, sc))
+    return k_cut(data, case.k_max)
+
+
 def case_data(case: Case | str, scale: Scale | str, data: SuiteData | None = None) -> LearningSet:
     """The fine-tuning learning set of a case at a scale (from ``data`` instead of the case's
-    suite file when given, e.g. a user's own nwLH)."""
+    suite file when given, e.g. a user's own nwLH; the case's k cut applies to it too)."""
     case = get_case(case)
-    if data is None:
-        data = load_suite(case.suite, scale, case.stat, tier=case_tier(case, scale))
+    data = case_suite(case, scale) if data is None else k_cut(data, case.k_max)
     return learning_set(data, case.stat, targets=case.targets)
 
 
@@ -68,16 +78,15 @@ def pretrain_data(case: Case | str, scale: Scale | str) -> LearningSet:
     """The ΛCDM pre-training set of a case: its pre-training suite, statistic and tier at the scale's
     size; every pre-training size trains on the first N of its one train pool and is validated and
     tested on its one validation and test set."""
-    case, sc = get_case(case), get_scale(scale)
-    data = load_suite(case.pretrain_suite, sc, case.source_stat, tier=pretrain_tier(case, sc))
-    return learning_set(data, case.source_stat)
+    case = get_case(case)
+    return learning_set(case_suite(case, scale, pretraining=True), case.source_stat)
 
 
 def rehearsal_data(case: Case | str, scale: Scale | str, ls: LearningSet, n_pretrain: int) -> RehearsalSet:
     """What a case's network pre-trained on at ``n_pretrain`` — the first ``n_pretrain`` of its
     pre-training suite's train pool — in the terms of the fine-tuning set ``ls``, for rehearsal."""
-    case, sc = get_case(case), get_scale(scale)
-    data = load_suite(case.pretrain_suite, sc, case.source_stat, tier=pretrain_tier(case, sc))
+    case = get_case(case)
+    data = case_suite(case, scale, pretraining=True)
     return rehearsal_set(data, case.source_stat, default_split(data).train(n_pretrain), ls)
 
 

@@ -31,7 +31,7 @@ import torch
 from torch import nn
 
 from . import __version__, paths
-from .config import (BOTTLENECK, LCDM_PARAMS, MITIGATIONS, N_DUMMY, PRETRAIN_SOURCES, TRAINING_VERSION, VARIANTS, ConfigError,
+from .config import (BOTTLENECK, KMAX_CUTS, LCDM_PARAMS, MITIGATIONS, N_DUMMY, PRETRAIN_SOURCES, TRAINING_VERSION, VARIANTS, ConfigError,
                      Scale, TrainConfig,
                      get_scale, lookup, pool_size)
 from .config import REAL_TIER
@@ -53,7 +53,8 @@ class Case:
     pre-trained on ``pretrain_suite``'s ``pretrain_stat`` (``None``: ``stat``) in ``pretrain_tier``
     (``None``: ``tier``). Different statistics are each standardised with their own suite's
     statistics (the paper's P(k) → marked P(k) protocol). ``target_names`` default to the suite's
-    targets; ``include_pool`` adds the whole train pool to the budget grid (the real nwLH's 700).
+    targets; ``include_pool`` adds the whole train pool to the budget grid (the real nwLH's 700);
+    ``k_max`` [h/Mpc] keeps only the bins at k ≤ k_max of both suites (``None``: all, to ``config.K_MAX``).
     """
 
     name: str
@@ -66,6 +67,7 @@ class Case:
     pretrain_stat: str | None = None
     target_names: tuple[str, ...] | None = None
     include_pool: bool = False
+    k_max: float | None = None
 
     @property
     def targets(self) -> tuple[str, ...]:
@@ -109,6 +111,10 @@ CASES: dict[str, Case] = {
                   pretrain_stat="pk"),
         real_case("mnu_p2mpk_q_emu", "real nwLH, marked P(k); pre-trained on the emulated BSQ's P(k)", "mpk",
                   "emulated_bsq", pretrain_stat="pk"),
+        # the scale cuts of the authors' revision runs, for the degeneracy audit (k_max = 0.5: the cases above)
+        *(real_case(f"mnu_{stat}_q_k{str(k).replace('.', '')}", f"real nwLH, {title} at k ≤ {k} h/Mpc; pre-trained on the "
+                    f"real LH's, same cut", stat, "quijote_lh", k_max=k)
+          for stat, title in (("pk", "P(k)"), ("mpk", "marked P(k)")) for k in KMAX_CUTS),
     ]
 }
 

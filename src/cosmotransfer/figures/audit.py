@@ -1,4 +1,4 @@
-"""The degeneracy audit's figure (chapter 09): a predictor read off the fine-tuning suite against the
+"""The degeneracy audit's figure (chapter 08): a predictor read off the fine-tuning suite against the
 transfer / scratch MSE ratio the sweeps measured."""
 from __future__ import annotations
 
