@@ -23,7 +23,6 @@ test: install
 	rm -rf $(SMOKE_BOOK)
 	$(PY) -m cosmotransfer.cli book --scale smoke --out $(SMOKE_BOOK)
 	COSMOTRANSFER_BOOK_DIR=$(SMOKE_BOOK) $(PY) -m pytest -m "not slow" tests
-	$(PY) -m pytest --nbval-lax --nbval-current-env $(SMOKE_BOOK)/book
 
 clean:
 	rm -rf _build $(SMOKE_BOOK) book/*.ipynb

@@ -19,7 +19,7 @@
 # how its points are drawn, how it is split into training, validation and test sets, and the
 # 79-bin k grid on which every power spectrum is measured. The particle-mesh engine behind the
 # simulated tier, its checks against theory and Quijote and its beyond-ΛCDM physics, has a page of
-# its own: {doc}`10_engine`.
+# its own: {doc}`11_engine`.
 #
 # 1. The five suite designs
 # 2. Splits and nested fine-tuning sets
@@ -321,7 +321,7 @@ else:
 # {glue:text}`sim_s8_mpk_05`; the $M_\nu$ response of the marked spectrum stands out of the noise
 # (beyond 2 standard errors) in {glue:text}`sim_mnu_mpk_sig` bins. At fixed total-matter σ8,
 # neutrinos suppress the small scales only a little in P but move the marked spectrum, which
-# weights the voids, much more (the engine's responses at one seed, {doc}`10_engine`). Chapters {doc}`03_neutrinos` and {doc}`07_shap` train on these suites.
+# weights the voids, much more (the engine's responses at one seed, {doc}`11_engine`). Chapters {doc}`03_neutrinos` and {doc}`07_shap` train on these suites.
 
 # %% [markdown]
 # ## Summary
@@ -330,7 +330,7 @@ else:
 # - 79 Quijote k bins, computed from the lattice.
 # - The emulated tier: CAMB HMcode-2020 (and fremu for f(R)) with one box's sample variance.
 # - The CPU-simulated suites carry P(k) and the marked P(k) of the book's particle-mesh engine
-#   ({doc}`10_engine`).
+#   ({doc}`11_engine`).
 #
 # ### What's next
 # The suites' spectra come from two data tiers — simulated (particle mesh) and emulated (theory

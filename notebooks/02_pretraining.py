@@ -127,7 +127,7 @@ publish(fig, "fig-02-pretrain-mse")
 # the worst {glue:text}`pretrain_worst` (MSE {glue:text}`pretrain_worst_mse:.4f`). The paper's
 # good BSQ network (an Optuna-tuned 3-layer MLP, 22,000 training simulations of the real BSQ)
 # printed ≈ 0.013 *per parameter* — a total of ≈ {glue:text}`paper_pretrain_total` in this book's
-# convention; the book scale uses fixed defaults and the emulated tier ({doc}`09_scorecard`
+# convention; the book scale uses fixed defaults and the emulated tier ({doc}`10_scorecard`
 # compares the two, and the real-LH network of {doc}`03_neutrinos`).
 
 # %%

@@ -316,6 +316,10 @@ else:
 #   rehearsal reaches {glue:text}`m2m_rehearsal`. What removes the penalty and keeps the gain:
 #   {glue:text}`mit_removed`. One strength or rank each, five seeds, one suite: a lead to follow,
 #   not a tuned method.
+#
+# ### What's next
+# {doc}`09_posteriors` asks what the Mν penalty looks like in a posterior: biased, over-confident,
+# or only wider.
 
 # %% [markdown]
 # ```{admonition} Re-run this chapter

@@ -1,12 +1,15 @@
-"""The posterior network on a toy problem whose posterior is known: a Gaussian of known mean and
-width for each of two parameters, given four summaries."""
+"""The posterior network on a toy problem whose posterior is known (a Gaussian of known mean and
+width for each of two parameters, given four summaries), TARP, and the posteriors of the book's
+cases at the smoke scale (the real nwLH, shipped)."""
 import numpy as np
 import pytest
 import torch
 
-from cosmotransfer.config import TrainConfig
+from cosmotransfer.config import ConfigError, TrainConfig
 from cosmotransfer.models import hidden_stack
-from cosmotransfer.posterior import PosteriorNet, posterior_metrics
+from cosmotransfer.posterior import (PosteriorNet, flow_order, posterior_metrics, posterior_run, pretrain_posterior,
+                                     tarp_coverage)
+from cosmotransfer.sweeps import scratch_n_at
 from cosmotransfer.train import fit
 
 SIGMA = np.array([0.05, 0.08])  # the true posterior widths (standard deviations)
@@ -56,3 +59,102 @@ def test_an_over_confident_posterior_shows_in_the_coverage(trained):
     narrow = (y - 0.5) * 3 + 0.5  # the truths spread three times wider than the posteriors claim
     m = posterior_metrics(trained, x, narrow.astype(np.float32), n_samples=400)
     assert (m.coverage[m.levels >= 0.5] < m.levels[m.levels >= 0.5, None] - 0.1).all()
+
+
+# --------------------------------------------------------------------------------------
+# TARP, savings on a loss that can be negative
+# --------------------------------------------------------------------------------------
+def test_tarp_follows_the_diagonal_for_true_posteriors_and_not_for_narrow_ones():
+    rng = np.random.default_rng(0)
+    n, d, s = 600, 3, 300
+    centre = rng.uniform(0.3, 0.7, (n, d))
+    truth = centre + rng.normal(0, 0.05, (n, d))  # the truth is a draw from the posterior
+    draws = centre[None] + rng.normal(0, 0.05, (s, n, d))
+    alpha, ecp = tarp_coverage(draws, truth, seed=1)
+    assert alpha[0] == 0 and alpha[-1] == 1 and ecp[-1] == 1
+    # within 3 binomial standard errors of the diagonal at every level inside (0, 1)
+    inner = slice(1, -1)
+    assert (np.abs(ecp - alpha)[inner] <= 3 * np.sqrt(alpha * (1 - alpha) / n)[inner]).all(), ecp - alpha
+    narrow = centre[None] + rng.normal(0, 0.015, (s, n, d))  # claims a third of the true width
+    _, ecp_narrow = tarp_coverage(narrow, truth, seed=1)
+    assert np.abs(ecp_narrow - alpha).max() > 0.2
+
+
+def test_savings_interpolate_a_negative_log_density_linearly():
+    ns = np.array([100.0, 200.0, 400.0])
+    nll = np.array([-1.0, -3.0, -5.0])  # scratch's negative log density falls with N
+    n, bound = scratch_n_at(ns, nll, -4.0, log_y=False)
+    assert bound == "" and n == pytest.approx(np.sqrt(200 * 400))  # halfway in log N
+    assert scratch_n_at(ns, nll, -6.0, log_y=False)[1] == ">"
+    assert scratch_n_at(ns, nll, 0.0, log_y=False)[1] == "<"
+
+
+# --------------------------------------------------------------------------------------
+# The book's cases: dummy dimensions, fine-tuning, the cache (real nwLH, smoke settings)
+# --------------------------------------------------------------------------------------
+def test_flow_layout_puts_the_new_parameters_in_the_dummy_dimensions():
+    assert flow_order("mnu_pk_q") == ("Om", "Ob", "h", "ns", "s8", "Mnu")
+    assert flow_order("fr_pk")[-2:] == ("Mnu", "fR0")
+    with pytest.raises(ConfigError, match="every pre-training target"):
+        flow_order("png_lc")  # ΛCDM fixed: no place for the pre-trained ΛCDM dimensions
+
+
+@pytest.fixture(scope="module")
+def smoke_posteriors(tmp_path_factory):
+    from cosmotransfer import paths
+
+    old, paths.CACHE_DIR = paths.CACHE_DIR, tmp_path_factory.mktemp("cache")
+    torch.set_num_threads(1)
+    try:
+        pre = pretrain_posterior("mnu_pk_q", "smoke")
+        runs = {v: posterior_run("mnu_pk_q", "smoke", v, 50, pre=pre) for v in ("scratch", "dummy")}
+        yield pre, runs
+    finally:
+        paths.CACHE_DIR = old
+
+
+def test_pretraining_learns_the_lcdm_dimensions_and_a_flat_dummy(smoke_posteriors):
+    pre, _ = smoke_posteriors
+    assert pre.info["order"] == list(flow_order("mnu_pk_q")) and pre.info["n_dummy"] == 1
+    # better than the flat prior (log density 0 on the unit cube) on the ΛCDM test set
+    assert pre.info["test_log_density"] > 0.5
+    from cosmotransfer.sweeps import pretrain_data
+
+    ls = pretrain_data("mnu_pk_q", "smoke")
+    x = torch.as_tensor(ls.x[ls.split.test][:64])
+    with torch.no_grad():
+        dummy = pre.net.sample(x, 400).numpy()[..., -1]  # the noise dimension's draws
+    # independent of the summaries: a broad marginal over the unit interval, not a point
+    assert dummy.std(axis=0).mean() > 0.15
+
+
+def test_fine_tuning_starts_from_the_pretrained_posterior_and_is_cached(smoke_posteriors, monkeypatch):
+    from cosmotransfer import posterior
+
+    pre, runs = smoke_posteriors
+    for v, r in runs.items():
+        assert r["variant"] == v and r["N"] == 50 and r["n_test"] == 150
+        assert set(r["params"]) == set(flow_order("mnu_pk_q"))
+        assert np.isfinite(r["log_density"]) and 0 <= r["tarp_error"] <= 1
+        assert all(m["width"] > 0 for m in r["params"].values())
+    assert runs["dummy"]["pretrained"] == pre.key and runs["scratch"]["pretrained"] is None
+    # the pre-trained start is worth something at N = 50 on the ΛCDM parameters
+    assert runs["dummy"]["log_density"] > runs["scratch"]["log_density"]
+    monkeypatch.setattr(posterior, "fit", lambda *a, **k: pytest.fail("trained again"))
+    again = posterior_run("mnu_pk_q", "smoke", "dummy", 50, pre=pre, return_net=True)
+    assert again["log_density"] == runs["dummy"]["log_density"]
+    assert isinstance(again["net"], PosteriorNet)
+
+
+def test_a_posterior_run_is_deterministic(smoke_posteriors, tmp_path, monkeypatch):
+    from cosmotransfer import paths
+
+    pre, runs = smoke_posteriors
+    monkeypatch.setattr(paths, "CACHE_DIR", tmp_path / "fresh")
+    redo = posterior_run("mnu_pk_q", "smoke", "dummy", 50, pre=pre)
+    assert redo["log_density"] == runs["dummy"]["log_density"] and redo["params"] == runs["dummy"]["params"]
+
+
+def test_unknown_posterior_variant_is_one_clear_error():
+    with pytest.raises(ConfigError, match="valid: scratch, dummy"):
+        posterior_run("mnu_pk_q", "smoke", "frozen", 50)

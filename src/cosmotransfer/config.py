@@ -132,7 +132,7 @@ REAL_TIER = "quijote"
 #: (the file prints six decimals).
 QUIJOTE_K_RTOL = 2e-4
 
-#: The engine checks of the engine page (notebooks/10_engine.py, :mod:`cosmotransfer.sim.validate`): the
+#: The engine checks of the engine page (notebooks/11_engine.py, :mod:`cosmotransfer.sim.validate`): the
 #: k [h/Mpc] they read and the tolerances on |P/reference − 1| there (against HMcode-2020, and against Quijote at the corners)
 HMCODE_K = (0.1, 0.3, 0.5)
 HMCODE_TOLERANCE = (0.03, 0.08, 0.12)
@@ -328,6 +328,56 @@ SHAP_SETTINGS: dict[str, ShapSettings] = {
     "paper": ShapSettings(method="permutation", n_background=None, n_explain=None, n_benchmark=10,
                           permutation_background=300),
 }
+@dataclass(frozen=True)
+class PosteriorSettings:
+    """How the posterior chapter trains and scores its flows at one scale (:mod:`cosmotransfer.posterior`).
+
+    ``cases``: the fine-tuning problems it studies; ``budgets``/``seeds``: its own grid (smaller than the
+    point networks': a flow costs several MLPs); ``n_pretrain``: the pre-training size (capped by the
+    case's pool); ``transforms``/``flow_hidden``: the spline flow's depth and conditioner widths;
+    ``n_samples``: posterior draws per test simulation; ``train``: a :class:`TrainConfig` per stage
+    (``pretrain``, ``scratch``, ``finetune``; ``hidden``/``dropout`` are the trunk's).
+    """
+
+    cases: tuple[str, ...]
+    budgets: tuple[int, ...]
+    seeds: tuple[int, ...]
+    n_pretrain: int
+    transforms: int
+    flow_hidden: tuple[int, ...]
+    n_samples: int
+    train: Mapping[str, TrainConfig]
+
+
+_FLOW_TRAIN = {
+    "pretrain": TrainConfig(hidden=(256, 256), dropout=0.1, lr=1e-3, weight_decay=1e-4, batch_size=128,
+                            max_epochs=300, patience=15),
+    "scratch": TrainConfig(hidden=(256, 256), dropout=0.1, lr=1e-3, weight_decay=1e-4, batch_size=64,
+                           max_epochs=300, patience=15),
+    "finetune": TrainConfig(lr=3e-4, weight_decay=1e-4, batch_size=64, max_epochs=300, patience=15),
+}
+#: The posterior chapter per scale: the real nwLH with P(k) and marked P(k) (each pre-trained on the real
+#: LH's own statistic) and the emulated f(R) suite; at the book scale budgets to 400 and three seeds (CI time).
+#: Batches of 64 (128 in pre-training) and 150 draws per test simulation: a flow step and a draw cost several
+#: MLP steps on the CPU.
+POSTERIOR_SETTINGS: dict[str, PosteriorSettings] = {
+    # a small trunk and flow, but pre-trained long enough to beat the flat prior (the tests check it)
+    "smoke": PosteriorSettings(cases=("mnu_pk_q", "mnu_mpk_q", "fr_pk"), budgets=(50, 100), seeds=(0,), n_pretrain=700,
+                               transforms=2, flow_hidden=(32, 32), n_samples=100,
+                               train={"pretrain": _FLOW_TRAIN["pretrain"].with_(hidden=(64, 64), max_epochs=40, patience=5),
+                                      "scratch": _FLOW_TRAIN["scratch"].with_(hidden=(64, 64), max_epochs=20, patience=5),
+                                      "finetune": _FLOW_TRAIN["finetune"].with_(max_epochs=20, patience=5)}),
+    "book": PosteriorSettings(cases=("mnu_pk_q", "mnu_mpk_q", "fr_pk"), budgets=(100, 200, 400),
+                              seeds=(0, 1, 2), n_pretrain=2000, transforms=3, flow_hidden=(64, 64), n_samples=150,
+                              train=_FLOW_TRAIN),
+    "paper": PosteriorSettings(cases=("mnu_pk_q", "mnu_mpk_q", "fr_pk"), budgets=(50, 75, 100, 125, 150, 200, 400, 700),
+                               seeds=(0, 1, 2, 3, 4), n_pretrain=22000, transforms=5, flow_hidden=(128, 128),
+                               n_samples=2000, train={k: v.with_(max_epochs=1000, patience=50) for k, v in _FLOW_TRAIN.items()}),
+}
+#: How the posterior chapter words a change from scratch to transfer: a 68 % width changes when the ratio
+#: moves more than ``width`` from 1; the bias z̄ and the rms of z when they move more than ``z``; a joint
+#: posterior is tilted when the median |correlation| of its two parameters exceeds ``tilt``.
+POSTERIOR_CHANGE = {"width": 0.05, "z": 0.1, "tilt": 0.2}
 #: SHAP (notebook 07 and the scorecard): bins at k ≥ ``SHAP_K_SMALL`` h/Mpc are "small scales";
 #: a sign flip counts only where both curves exceed ``SHAP_FLIP_THRESHOLD`` of their maximum.
 SHAP_K_SMALL = 0.2
@@ -343,7 +393,7 @@ KMAX_CUTS = (0.1, 0.3)
 AUDIT_CASES = ("mnu_pk_q", "mnu_pk_q_emu", "mnu_mpk_q", "mnu_p2mpk_q", "mnu_p2mpk_q_emu", "mnu_pk_q_k01", "mnu_pk_q_k03",
                "mnu_mpk_q_k01", "mnu_mpk_q_k03", "mnu_pk", "mnu_pk_sim", "mnu_mpk", "fr_pk", "png_eq", "png_lc")
 AUDIT_BOOTSTRAP = {"draws": 2000, "seed": 0, "band": BAND}
-#: The fair baseline (chapter 09): at every budget N, each variant's config is chosen on the
+#: The fair baseline (chapter 10): at every budget N, each variant's config is chosen on the
 #: validation set from this grid — the same for every case and scale without Optuna searches —
 #: by one run with the sweep's first training seed; the chosen config then trains with every seed.
 #: Per training stage: the values each field takes (every combination is tried). The book scale's
@@ -352,7 +402,7 @@ TUNING_GRID: dict[str, dict[str, tuple]] = {
     "scratch": {"lr": (3e-4, 1e-3, 3e-3), "weight_decay": (1e-4, 1e-2), "hidden": ((128, 128), (256, 256))},
     "finetune": {"lr": (1e-4, 3e-4, 1e-3), "weight_decay": (1e-4, 1e-2)},
 }
-#: The cases whose savings chapter 09 re-measures with the tuned baseline (real Mν; emulated f(R)): the
+#: The cases whose savings chapter 10 re-measures with the tuned baseline (real Mν; emulated f(R)): the
 #: grid search costs minutes per case on the CI machine.
 TUNED_CASES = ("mnu_pk_q", "fr_pk")
 #: Width of the bottleneck layer the frozen variant's pre-trained network ends in (the paper's 10).

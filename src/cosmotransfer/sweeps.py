@@ -327,16 +327,19 @@ def format_factor(x: float) -> str:
     return f"{x:.2f}" if x < 1 else f"{x:.1f}" if x < 10 else f"{x:.0f}"
 
 
-def scratch_n_at(ns: np.ndarray, ms: np.ndarray, m: float) -> tuple[float, str]:
-    """N at which the (monotone-made) scratch curve ``ms(ns)`` reaches MSE ``m``, log–log interpolated."""
+def scratch_n_at(ns: np.ndarray, ms: np.ndarray, m: float, log_y: bool = True) -> tuple[float, str]:
+    """N at which the (monotone-made) scratch curve ``ms(ns)`` reaches the loss ``m``, interpolated
+    linearly in log N and in log ``ms`` (an MSE) or, with ``log_y=False``, in ``ms`` itself (a loss
+    that can be negative, such as a negative log density)."""
     ms = np.minimum.accumulate(ms)  # a larger budget is never worse than a smaller one's best
     if m < ms[-1]:
         return float(ns[-1]), ">"
     if m >= ms[0]:
         return float(ns[0]), "<" if m > ms[0] else ""
     i = int(np.flatnonzero(ms <= m)[0])  # first budget at or below m; ms[i-1] > m
-    la, lb = np.log(ms[i - 1]), np.log(ms[i])
-    t = (np.log(m) - la) / (lb - la)
+    f = np.log if log_y else (lambda v: v)
+    la, lb = f(ms[i - 1]), f(ms[i])
+    t = (f(m) - la) / (lb - la)
     return float(np.exp(np.log(ns[i - 1]) + t * (np.log(ns[i]) - np.log(ns[i - 1])))), ""
 
 

@@ -1,4 +1,4 @@
-"""Figures of the f(R) part of the engine page (notebook 10): the engine's Hu–Sawicki boost against fremu.
+"""Figures of the f(R) part of the engine page (notebook 11): the engine's Hu–Sawicki boost against fremu.
 
 Each function takes arrays (from :func:`cosmotransfer.sim.experiments.simulate_boosts`, fremu via
 :func:`cosmotransfer.cosmology.fR_boost`, linear theory via :func:`cosmotransfer.sim.fofr.linear_boost`)

@@ -114,14 +114,15 @@ def learning_curves(histories: dict[str, dict]) -> plt.Figure:
 # --------------------------------------------------------------------------------------
 # MSE vs budget (notebooks 02–06)
 # --------------------------------------------------------------------------------------
-def _band(ax, c: pd.DataFrame, style: dict, label_: str | None = None):
+def band_line(ax, c: pd.DataFrame, style: dict, label_: str | None = None):
+    """A median-vs-N line with its lo–hi band (a curve table's rows of one variant and parameter)."""
     c = c.sort_values("N")
     ax.plot(c.N, c["median"], color=style["color"], ls=style["ls"], marker="o", ms=3, lw=1.5,
             label=label_ or style["label"])
     ax.fill_between(c.N, c.lo, c.hi, color=style["color"], alpha=0.2, lw=0)
 
 
-def _budget_axis(ax, budgets, logy: bool = True):
+def budget_axis(ax, budgets, logy: bool = True):
     """Log N axis ticked at the swept budgets; log MSE axis labelled even within one decade."""
     ax.set_xscale("log")
     # every budget ticked; on the dense paper grid only the doublings labelled, so labels never overlap
@@ -162,7 +163,7 @@ def mse_vs_budget(curve: pd.DataFrame, variants: tuple[str, ...] | None = None, 
     budgets = sorted(c.N.unique())
     for ax, p in zip(axes.flat, panels):
         for v in variants:
-            _band(ax, c[(c.variant == v) & (c.param == p)], VARIANT_STYLE[v])
+            band_line(ax, c[(c.variant == v) & (c.param == p)], VARIANT_STYLE[v])
         _mse_panel(ax, p, len(params), budgets)
     for ax in axes.flat[len(panels):]:
         ax.set_visible(False)
@@ -172,7 +173,7 @@ def mse_vs_budget(curve: pd.DataFrame, variants: tuple[str, ...] | None = None, 
 def _mse_panel(ax, param: str, n_params: int, budgets) -> None:
     """Prior-mean line (×``n_params`` for the total), budget axes and title of one MSE-vs-N panel."""
     ax.axhline(PRIOR_MSE * (n_params if param == "total" else 1), color="0.6", ls=":", lw=1)
-    _budget_axis(ax, budgets)
+    budget_axis(ax, budgets)
     ax.set_title(label(param) if param != "total" else f"total ({n_params} parameters)", fontsize=9)
     ax.set_xlabel("N (training simulations)", fontsize=8)
 
@@ -190,12 +191,12 @@ def pretrain_size_ablation(curve: pd.DataFrame, variant: str = "dummy", title: s
     """Total test MSE vs N of ``variant`` for each pre-training size, and scratch."""
     tot = curve[curve.param == "total"]
     fig, ax = plt.subplots(figsize=(5.2, 3.4))
-    _band(ax, tot[tot.variant == "scratch"], VARIANT_STYLE["scratch"])
+    band_line(ax, tot[tot.variant == "scratch"], VARIANT_STYLE["scratch"])
     sizes = sorted(tot[tot.variant == variant].n_pretrain.unique())
     for i, n in enumerate(sizes):
         style = {**VARIANT_STYLE[variant], "color": plt.cm.Blues(0.45 + 0.5 * i / max(len(sizes) - 1, 1))}
-        _band(ax, tot[(tot.variant == variant) & (tot.n_pretrain == n)], style, f"pre-trained on {n:,} ΛCDM sims")
-    _budget_axis(ax, sorted(tot.N.unique()))
+        band_line(ax, tot[(tot.variant == variant) & (tot.n_pretrain == n)], style, f"pre-trained on {n:,} ΛCDM sims")
+    budget_axis(ax, sorted(tot.N.unique()))
     ax.set_xlabel("N (training simulations)")
     ax.set_ylabel("total test MSE (scaled)")
     ax.set_title(title, fontsize=9)
@@ -221,7 +222,7 @@ def transfer_ratio(curves: dict[str, pd.DataFrame], params: tuple[str, ...] = ("
             ax.plot(r.index, r.values, marker="o", ms=3, color=f"C{i}", label=lab)
         ax.axhline(1, color="0.3", lw=1)
         ax.axhspan(1, 100, color="C3", alpha=0.07, lw=0)
-        _budget_axis(ax, sorted(set().union(*(c.N.unique() for c in curves.values()))))
+        budget_axis(ax, sorted(set().union(*(c.N.unique() for c in curves.values()))))
         ax.set_ylim(0.1, 10)
         ax.set_title(f"{label(p)}: MSE transfer / scratch", fontsize=9)
         ax.set_xlabel("N (training simulations)", fontsize=8)
@@ -245,8 +246,8 @@ def variants_by_case(curves: dict[str, pd.DataFrame], titles: dict[str, str] | N
         for v in VARIANT_STYLE:
             sel = tot[(tot.variant == v) & ((tot.variant == "scratch") | (tot.n_pretrain == n_pre))]
             if not sel.empty:
-                _band(ax, sel, VARIANT_STYLE[v])
-        _budget_axis(ax, sorted(tot.N.unique()))
+                band_line(ax, sel, VARIANT_STYLE[v])
+        budget_axis(ax, sorted(tot.N.unique()))
         ax.set_title((titles or {}).get(case, case), fontsize=9)
         ax.set_xlabel("N (training simulations)", fontsize=8)
     for ax in axes[:, 0]:
@@ -268,10 +269,10 @@ def transfers_vs_budget(curves: dict[str, pd.DataFrame], params: tuple[str, ...]
     n_targets = len(set(first.param) - {"total"})
     fig, axes = plt.subplots(1, len(params), figsize=(3.4 * len(params), 3.0), squeeze=False)
     for ax, p in zip(axes[0], params):
-        _band(ax, first[(first.variant == "scratch") & (first.param == p)], VARIANT_STYLE["scratch"])
+        band_line(ax, first[(first.variant == "scratch") & (first.param == p)], VARIANT_STYLE["scratch"])
         for i, (lab, c) in enumerate(curves.items()):
             n_pre = c[c.variant == variant].n_pretrain.max()
             style = {**VARIANT_STYLE[variant], "color": f"C{i}"}
-            _band(ax, c[(c.variant == variant) & (c.param == p) & (c.n_pretrain == n_pre)], style, lab)
+            band_line(ax, c[(c.variant == variant) & (c.param == p) & (c.n_pretrain == n_pre)], style, lab)
         _mse_panel(ax, p, n_targets, sorted(first.N.unique()))
     return _finish_mse_figure(fig, axes, title)

@@ -1,4 +1,4 @@
-"""Figures of the massive-neutrino part of the engine page (notebook 10) (the engine's ν physics and its checks).
+"""Figures of the massive-neutrino part of the engine page (notebook 11) (the engine's ν physics and its checks).
 
 Each function takes arrays (from :func:`cosmotransfer.sim.experiments.parameter_responses` and
 CAMB) and returns a :class:`matplotlib.figure.Figure`; nothing here runs a simulation.

@@ -1,4 +1,4 @@
-"""Figures of the engine page (notebook 10) and the suite overviews: what the particle-mesh engine makes.
+"""Figures of the engine page (notebook 11) and the suite overviews: what the particle-mesh engine makes.
 
 Each function takes arrays (from :func:`cosmotransfer.sim.simulate_fields`, a suite file or
 CAMB) and returns a :class:`matplotlib.figure.Figure`; nothing here runs a simulation.

@@ -178,7 +178,7 @@ pd.concat({c: scorecard.chosen_configs(tuned) for c, (_, tuned) in pairs.items()
 
 # %% [markdown]
 # ```{admonition} Re-run this chapter
-# `cosmotransfer book --only 09 --scale smoke -p SEED=1 --out my-book` executes this chapter
+# `cosmotransfer book --only 10 --scale smoke -p SEED=1 --out my-book` executes this chapter
 # again — at any scale, with any of the parameters of its first code cell (`-p NAME=VALUE`) —
-# into `my-book/book/09_scorecard.ipynb`; without `--only` it executes and builds the whole book.
+# into `my-book/book/10_scorecard.ipynb`; without `--only` it executes and builds the whole book.
 # ```

@@ -88,13 +88,13 @@ glue("sim_box", float(sim_preset.box), display=False)
 glue("sim_particles", int(sim_preset.n_particles), display=False)
 glue("sim_mesh", int(sim_preset.n_mesh), display=False)
 fig = density_slices(fid.delta, fid.delta_marked, sim_preset.box, title="fiducial cosmology, z = 0")
-publish(fig, "fig-10-density-slices")
+publish(fig, "fig-11-density-slices")
 
 # %% [markdown]
-# ```{glue:figure} fig-10-density-slices
-# :name: fig-10-density-slices
+# ```{glue:figure} fig-11-density-slices
+# :name: fig-11-density-slices
 #
-# A slab of the fiducial density field and of its marked density, z = 0. *`fig-10-density-slices`, drawn by `figures.sim.density_slices` from `sim.simulate_fields` at the fiducial cosmology.*
+# A slab of the fiducial density field and of its marked density, z = 0. *`fig-11-density-slices`, drawn by `figures.sim.density_slices` from `sim.simulate_fields` at the fiducial cosmology.*
 # ```
 
 # %% [markdown]
@@ -112,27 +112,27 @@ k = fid.k
 pk = np.stack([r.pk for r in runs.values()])
 mpk = np.stack([r.mpk for r in runs.values()])
 fig = spectra(k, pk, mpk, labels)
-publish(fig, "fig-10-engine-spectra")
+publish(fig, "fig-11-engine-spectra")
 theory = {
     "HMcode": np.stack([nonlinear_power(theta, k) for theta in cosmologies.values()]),
     "linear": np.stack([r.pk_linear for r in runs.values()]),
 }
 fig = ratio_to_theory(k, pk, theory, labels)
-publish(fig, "fig-10-engine-vs-theory")
+publish(fig, "fig-11-engine-vs-theory")
 i01 = int(np.argmin(abs(k - 0.1)))
 glue("sim_hmcode_01", float(pk[0, i01] / theory["HMcode"][0, i01]), display=False)
 
 # %% [markdown]
-# ```{glue:figure} fig-10-engine-spectra
-# :name: fig-10-engine-spectra
+# ```{glue:figure} fig-11-engine-spectra
+# :name: fig-11-engine-spectra
 #
-# P(k) and the marked P(k) of the engine for several cosmologies, one seed. *`fig-10-engine-spectra`, drawn by `figures.sim.spectra` from `sim.simulate_fields`, one seed per cosmology.*
+# P(k) and the marked P(k) of the engine for several cosmologies, one seed. *`fig-11-engine-spectra`, drawn by `figures.sim.spectra` from `sim.simulate_fields`, one seed per cosmology.*
 # ```
 #
-# ```{glue:figure} fig-10-engine-vs-theory
-# :name: fig-10-engine-vs-theory
+# ```{glue:figure} fig-11-engine-vs-theory
+# :name: fig-11-engine-vs-theory
 #
-# The engine's P(k) over CAMB linear theory and HMcode-2020. *`fig-10-engine-vs-theory`, drawn by `figures.sim.ratio_to_theory` from the same runs; CAMB linear and HMcode-2020.*
+# The engine's P(k) over CAMB linear theory and HMcode-2020. *`fig-11-engine-vs-theory`, drawn by `figures.sim.ratio_to_theory` from the same runs; CAMB linear and HMcode-2020.*
 # ```
 
 # %% [markdown]
@@ -176,7 +176,7 @@ else:
 if "quijote" in engine_checks:
     t = engine_checks["quijote"]
     fig = quijote_check_figure(t)
-    publish(fig, "fig-10-engine-vs-quijote")
+    publish(fig, "fig-11-engine-vs-quijote")
     k_q, pk_med = np.asarray(t["arrays"]["k"]), np.asarray(t["arrays"]["pk_median"])
     glue("eng_q_n", t["n_cosmologies"], display=False)
     glue("eng_q_pk_01", f"{pk_med[np.argmin(abs(k_q - 0.1))]:.3f}", display=False)
@@ -185,15 +185,15 @@ if "quijote" in engine_checks:
     glue("eng_q_mpk_max", f"{100 * t['mpk_max_deviation']:.1f}%", display=False)
     glue("eng_s_per_sim", f"{t['s_per_sim']:.0f} s" if t["s_per_sim"] else "(not recorded)", display=False)
 else:
-    publish(None, "fig-10-engine-vs-quijote", "the paper-preset Quijote check table is not here")
+    publish(None, "fig-11-engine-vs-quijote", "the paper-preset Quijote check table is not here")
     for name in ("eng_q_n", "eng_q_pk_01", "eng_q_pk_05", "eng_q_mpk_share", "eng_q_mpk_max", "eng_s_per_sim"):
         glue(name, "(not measured)", display=False)
 
 # %% [markdown]
-# ```{glue:figure} fig-10-engine-vs-quijote
-# :name: fig-10-engine-vs-quijote
+# ```{glue:figure} fig-11-engine-vs-quijote
+# :name: fig-11-engine-vs-quijote
 #
-# The engine against the real Quijote latin hypercube, same cosmologies (paper preset). *`fig-10-engine-vs-quijote`, drawn by `figures.sim.quijote_check_figure` from `data/reference/engine_vs_quijote_paper.json`.*
+# The engine against the real Quijote latin hypercube, same cosmologies (paper preset). *`fig-11-engine-vs-quijote`, drawn by `figures.sim.quijote_check_figure` from `data/reference/engine_vs_quijote_paper.json`.*
 # ```
 
 # %% [markdown]
@@ -356,7 +356,7 @@ png_prototype = {"k": list(PNG_PROTOTYPE["k"]), "ratio": list(PNG_PROTOTYPE["per
                  "label": rf"prototype, $f_{{\rm NL}}^{{\rm loc}} = +{PNG_PROTOTYPE['fNL_loc']:.0f}$"}
 glue("png_prototype", ", ".join(f"{r:g}" for r in PNG_PROTOTYPE["percent"]) + "%", display=False)
 fig = response_ratios(fid.k, pk_png, mpk_png, fid.pk, fid.mpk, list(png_runs), reference=png_prototype)
-publish(fig, "fig-10-png-responses")
+publish(fig, "fig-11-png-responses")
 for ktag, kk in (("01", 0.1), ("03", 0.3), ("05", 0.5)):
     i = int(np.argmin(abs(fid.k - kk)))
     for j, tag in enumerate(("loc_plus", "loc_minus", "eq_plus", "eq_minus")):
@@ -365,7 +365,7 @@ for ktag, kk in (("01", 0.1), ("03", 0.3), ("05", 0.5)):
 
 png_study = skewness_study(SEED, sim_preset.n_particles, sim_preset.box)
 fig = initial_density_skewness(png_study["deltas"], png_study["gamma"], png_study["theory"])
-publish(fig, "fig-10-png-skewness")
+publish(fig, "fig-11-png-skewness")
 png_skew = png_study["gamma"]
 glue("png_skew_gauss", float(png_skew["local"][1][1]), display=False)
 glue("png_skew_loc", float(png_skew["local"][1][2]), display=False)
@@ -375,16 +375,16 @@ glue("png_skew_eq", float(png_skew["equilateral"][1][2]), display=False)
 glue("png_skew_eq_minus", float(png_skew["equilateral"][1][0]), display=False)
 
 # %% [markdown]
-# ```{glue:figure} fig-10-png-responses
-# :name: fig-10-png-responses
+# ```{glue:figure} fig-11-png-responses
+# :name: fig-11-png-responses
 #
-# P(k) and marked P(k) with primordial non-Gaussianity over the Gaussian run, same seed. *`fig-10-png-responses`, drawn by `figures.png.response_ratios` from `sim.simulate_fields` with f_NL^loc, f_NL^equil.*
+# P(k) and marked P(k) with primordial non-Gaussianity over the Gaussian run, same seed. *`fig-11-png-responses`, drawn by `figures.png.response_ratios` from `sim.simulate_fields` with f_NL^loc, f_NL^equil.*
 # ```
 #
-# ```{glue:figure} fig-10-png-skewness
-# :name: fig-10-png-skewness
+# ```{glue:figure} fig-11-png-skewness
+# :name: fig-11-png-skewness
 #
-# The initial density's one-point distribution and skewness against f_NL. *`fig-10-png-skewness`, drawn by `figures.png.initial_density_skewness` from `sim.png.skewness_study`.*
+# The initial density's one-point distribution and skewness against f_NL. *`fig-11-png-skewness`, drawn by `figures.png.initial_density_skewness` from `sim.png.skewness_study`.*
 # ```
 
 # %% [markdown]
@@ -443,9 +443,9 @@ for m in nu_masses:
     nu_camb[m]["spt"] = np.full_like(k, np.nan)
     nu_camb[m]["spt"][quasi_linear] = one_loop_power(with_params(Mnu=m), k[quasi_linear]) / spt_fid
 fig = neutrino_ratios(k, nu["spectra"], nu_masses, nu_camb)
-publish(fig, "fig-10-neutrino-ratios")
+publish(fig, "fig-11-neutrino-ratios")
 fig = response_figure(nu)
-publish(fig, "fig-10-neutrino-responses")
+publish(fig, "fig-11-neutrino-responses")
 for m, tag in zip(nu_masses, ("01", "1")):
     sim_ratio = nu["spectra"][f"Mnu={m:g}"]["pk"] / fid.pk
     glue(f"nu_{tag}_lin_k0", float(100 * (sim_ratio[0] / nu_camb[m]["linear"][0] - 1)), display=False)
@@ -466,16 +466,16 @@ for st in ("pk", "mpk"):
     glue(f"nu_cosw_{st}", float(nu["cosine_modes"][st]), display=False)
 
 # %% [markdown]
-# ```{glue:figure} fig-10-neutrino-ratios
-# :name: fig-10-neutrino-ratios
+# ```{glue:figure} fig-11-neutrino-ratios
+# :name: fig-11-neutrino-ratios
 #
-# P(k; Mν) over P(k; 0) from the engine and from CAMB's ν-aware fits and one-loop SPT. *`fig-10-neutrino-ratios`, drawn by `figures.neutrinos.neutrino_ratios` from `sim.experiments.parameter_responses`; CAMB ν-aware fits; `perturbation.matter_power`.*
+# P(k; Mν) over P(k; 0) from the engine and from CAMB's ν-aware fits and one-loop SPT. *`fig-11-neutrino-ratios`, drawn by `figures.neutrinos.neutrino_ratios` from `sim.experiments.parameter_responses`; CAMB ν-aware fits; `perturbation.matter_power`.*
 # ```
 #
-# ```{glue:figure} fig-10-neutrino-responses
-# :name: fig-10-neutrino-responses
+# ```{glue:figure} fig-11-neutrino-responses
+# :name: fig-11-neutrino-responses
 #
-# Responses of P(k) and of the marked P(k) to Mν and to σ8, side by side. *`fig-10-neutrino-responses`, drawn by `figures.neutrinos.response_figure` from `sim.experiments.parameter_responses`.*
+# Responses of P(k) and of the marked P(k) to Mν and to σ8, side by side. *`fig-11-neutrino-responses`, drawn by `figures.neutrinos.response_figure` from `sim.experiments.parameter_responses`.*
 # ```
 
 # %% [markdown]
@@ -528,7 +528,7 @@ _, _, fr_boost = simulate_boosts(fiducial_vector(), fr_values, seed=SEED, preset
 fr_fremu = {f: fR_boost(with_params(fR0=f, Mnu=0.01), k) for f in fr_values}
 fr_linear = {f: linear_boost(with_params(fR0=f), k) for f in fr_values}
 fig = boost_vs_fremu(k, fr_boost, fr_fremu, linear=fr_linear, k_min_fremu=fremu_k_min())
-publish(fig, "fig-10-fr-boost")
+publish(fig, "fig-11-fr-boost")
 i_fr03 = int(np.argmin(abs(k - 0.3)))
 in_fremu = (k >= fremu_k_min()) & (k <= 0.5)
 for f, tag in zip(fr_values, ("5", "4")):
@@ -541,10 +541,10 @@ for f, tag in zip(fr_values, ("5", "4")):
     glue(f"fr_{tag}_sigma8", float(sigma8_fR(with_params(fR0=f))), display=False)
 
 # %% [markdown]
-# ```{glue:figure} fig-10-fr-boost
-# :name: fig-10-fr-boost
+# ```{glue:figure} fig-11-fr-boost
+# :name: fig-11-fr-boost
 #
-# The engine's f(R) boost over GR against fremu and linear theory. *`fig-10-fr-boost`, drawn by `figures.fofr.boost_vs_fremu` from `sim.experiments.simulate_boosts`; fremu; linear theory.*
+# The engine's f(R) boost over GR against fremu and linear theory. *`fig-11-fr-boost`, drawn by `figures.fofr.boost_vs_fremu` from `sim.experiments.simulate_boosts`; fremu; linear theory.*
 # ```
 
 # %% [markdown]
@@ -579,7 +579,7 @@ for f, tag in zip(fr_values, ("5", "4")):
 
 # %% [markdown]
 # ```{admonition} Re-run this chapter
-# `cosmotransfer book --only 10 --scale smoke -p SEED=1 --out my-book` executes this chapter
+# `cosmotransfer book --only 11 --scale smoke -p SEED=1 --out my-book` executes this chapter
 # again — at any scale, with any of the parameters of its first code cell (`-p NAME=VALUE`) —
-# into `my-book/book/10_engine.ipynb`; without `--only` it executes and builds the whole book.
+# into `my-book/book/11_engine.ipynb`; without `--only` it executes and builds the whole book.
 # ```
