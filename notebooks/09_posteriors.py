@@ -42,8 +42,9 @@
 # | {doc}`03_neutrinos`, {doc}`08_negative_transfer` | Necessary | the cases and the Mν penalty of the marked P(k) |
 # | Normalising flows, simulation-based calibration | Helpful | Papamakarios et al. 2021; Talts et al. 2018; Lemos et al. 2023 (TARP) |
 #
-# - **Time to run:** seconds at the smoke scale; a few minutes at the book scale on a 2-core CPU
-#   (every flow is trained here, then cached).
+# - **Time to run:** every flow is trained here (then cached): {glue:text}`post_n_flows` flows,
+#   {glue:text}`post_train_min` CPU-minutes of training at this scale, spread over
+#   {glue:text}`post_workers` worker processes.
 
 # %% tags=["parameters"]
 SCALE = "book"
@@ -59,7 +60,7 @@ from IPython.display import display
 from myst_nb import glue
 
 from cosmotransfer import posterior, sweeps
-from cosmotransfer.config import POSTERIOR_CHANGE, PRIORS, get_scale
+from cosmotransfer.config import COVERAGE_LEVELS, POSTERIOR_CHANGE, POSTERIOR_VARIANTS, get_scale
 from cosmotransfer.figures import publish
 from cosmotransfer.figures.learning import skipped
 from cosmotransfer.figures.posterior import coverage_figure, joint_posteriors, scores_vs_budget
@@ -87,7 +88,7 @@ titles = {c: get_case(c).title.split(";")[0] for c in cases}
 # unit tests check, on a toy with a known Gaussian posterior, that the flow recovers the mean and
 # width and that its coverage lies within three binomial errors of the diagonal.
 #
-# **Transfer, dummy-style.** The ΛCDM posterior is pre-trained over the five ΛCDM parameters *and*
+# **Transfer, dummy-style.** The ΛCDM posterior is pre-trained over the {glue:text}`post_n_lcdm` ΛCDM parameters *and*
 # one extra dimension per parameter the new suite adds, filled with uniform noise that has nothing
 # to do with the summaries — the flow learns a flat, prior-like marginal there, as the point
 # network's dummy nodes learn nothing. Fine-tuning puts Mν (and f_R0) into those dimensions and
@@ -98,28 +99,48 @@ titles = {c: get_case(c).title.split(";")[0] for c in cases}
 # %%
 # every flow of the chapter: the ΛCDM pre-trainings, then scratch and transfer at each budget and seed
 post_sweeps = posterior.posterior_sweeps(cases, scale, seed=SEED)
-pre = posterior.pretrain_posteriors(cases, scale, seed=SEED)  # from the cache
+pre = {c: sw.pretrained for c, sw in post_sweeps.items()}
+table = pd.concat([sw.table for sw in post_sweeps.values()], ignore_index=True)
+runs_table = table.drop_duplicates(["case", "variant", "N", "member"]).assign(param="joint")
+train_s = runs_table.wall_s.sum() + sum(p.info["history"]["wall_s"] for p in pre.values())
+glue("post_n_flows", len(runs_table) + len(pre), display=False)
+glue("post_train_min", f"{train_s / 60:.1f}", display=False)
+glue("post_workers", scale.workers, display=False)
+glue("post_n_lcdm", len(pre[cases[0]].info["order"]) - pre[cases[0]].info["n_dummy"], display=False)
 glue("post_budgets", ", ".join(map(str, settings.budgets)), display=False)
 glue("post_seeds", len(settings.seeds), display=False)
 glue("post_draws", settings.n_samples, display=False)
+for c, p in pre.items():
+    glue(f"pre_ld_{c}", f"{p.info['test_log_density']:.2f}", display=False)
+    glue(f"pre_flat_{c}", f"{p.info['flat_prior_log_density']:.2f}", display=False)
 pd.DataFrame({c: {"pre-training simulations": p.info["n_train"], "flow dimensions": ", ".join(p.info["order"]),
                   "dummy dimensions": p.info["n_dummy"], "test log density": round(p.info["test_log_density"], 2),
+                  "flat prior's log density": round(p.info["flat_prior_log_density"], 2),
                   "epochs": p.info["history"]["epochs"]} for c, p in pre.items()})
+
+# %% [markdown]
+# On its own ΛCDM test set the pre-trained posterior of the real latin hypercube's P(k) scores a mean
+# log density of {glue:text}`pre_ld_mnu_pk_q` against {glue:text}`pre_flat_mnu_pk_q` for the flat
+# prior that suite is drawn from (the latin hypercube samples Ωb over less than the prior table's
+# range, so its flat prior already scores above 0 on the scaled axes); its marked P(k)
+# {glue:text}`pre_ld_mnu_mpk_q`, and the emulated BSQ's P(k) {glue:text}`pre_ld_fr_pk` (flat prior
+# {glue:text}`pre_flat_fr_pk`).
 
 # %% [markdown]
 # ## Scores against the budget
 #
-# The mean log posterior density of the true parameters on the test set (scaled axes: a flat prior
-# scores 0, higher is better), and the mean width of the central 68 % interval of σ8 and of Mν in
-# their own units (the dotted line: 68 % of the prior's range, what a posterior that learnt
-# nothing would give). Lines: median over seeds; bands: 16–84 %.
+# The mean log posterior density of the true parameters on the test set (scaled axes, higher is
+# better), and the mean width of the central 68 % interval of σ8 and of Mν in their own units.
+# Dotted: what the flat prior each suite is drawn from scores — its log density, and 68 % of each
+# parameter's sampled range, what a posterior that learnt nothing would give. Lines: median over
+# seeds; bands: 16–84 %.
 
 # %%
-table = pd.concat([sw.table for sw in post_sweeps.values()], ignore_index=True)
-runs_table = table.drop_duplicates(["case", "variant", "N", "member"]).assign(param="joint")
 ld = posterior.posterior_curves(runs_table, "log_density")
 width = posterior.posterior_curves(table, "width")
-fig = scores_vs_budget(ld, width, titles)
+flat = {c: sw.flat_prior for c, sw in post_sweeps.items()}
+prior_w = {c: posterior.flat_prior_widths(get_case(c).suite, ("s8", "Mnu")) for c in cases}
+fig = scores_vs_budget(ld, width, titles, flat, prior_w)
 publish(fig, "fig-09-posterior-scores", data=post_sweeps)
 
 # %% [markdown]
@@ -134,8 +155,8 @@ publish(fig, "fig-09-posterior-scores", data=post_sweeps)
 #
 # As for the MSE: how many simulations scratch needs to reach the median log density that the
 # transferred posterior reaches at N = {glue:text}`post_n_ref` (interpolated linearly in the log
-# density and in log N; "<1" where transfer does no better than scratch at that N, ">" where
-# scratch never gets there within the grid).
+# density and in log N; "<" where transfer does worse than scratch at the smallest budget, ">"
+# where scratch never gets there within the grid: bounds, as for the MSE savings).
 
 # %%
 n_ref = sweeps.reference_budget(settings.budgets)
@@ -143,7 +164,7 @@ glue("post_n_ref", n_ref, display=False)
 rows = {}
 for c in cases:
     s = posterior.log_density_savings(table[table.case == c], n_ref)
-    text = "<1×" if s["bound"] == "<" else f"{s['bound']}{format_factor(s['factor'])}×"
+    text = f"{s['bound']}{format_factor(s['factor'])}×"
     glue(f"post_savings_{c}", text, display=False)
     glue(f"post_ld_{c}", f"{s['transfer']:.2f} vs {s['scratch']:.2f}", display=False)
     rows[titles[c]] = {"transfer log density": round(s["transfer"], 2), "scratch log density": round(s["scratch"], 2),
@@ -168,8 +189,9 @@ pd.DataFrame(rows).T
 
 # %%
 at_ref = {c: {v: posterior.posterior_run(c, scale, v, n_ref, seed=settings.seeds[0], pre=pre[c])
-              for v in ("scratch", "dummy")} for c in cases}
-fig = coverage_figure(at_ref, titles)
+              for v in POSTERIOR_VARIANTS} for c in cases}
+bands = {c: posterior.coverage_band(at_ref[c]["scratch"]["n_test"]) for c in cases}
+fig = coverage_figure(at_ref, titles, bands)
 publish(fig, "fig-09-coverage")
 summary = posterior.summary_at(table, n_ref)
 for c in cases:
@@ -181,6 +203,7 @@ n_test = at_ref[cases[0]]["scratch"]["n_test"]
 glue("post_n_test", n_test, display=False)
 glue("post_binomial", f"{2 * np.sqrt(0.25 / n_test):.2f}", display=False)
 glue("post_binomial_1", f"{np.sqrt(0.25 / n_test):.2f}", display=False)
+glue("post_n_levels", len(COVERAGE_LEVELS), display=False)
 summary.round(3)
 
 # %% [markdown]
@@ -198,8 +221,9 @@ summary.round(3)
 # (TARP {glue:text}`tarp_mnu_mpk_q_scratch`), transfer {glue:text}`cov_mnu_mpk_q_dummy` (TARP
 # {glue:text}`tarp_mnu_mpk_q_dummy`); f(R) — scratch {glue:text}`cov_fr_pk_scratch`, transfer
 # {glue:text}`cov_fr_pk_dummy`. For comparison, twice the binomial standard error at the 50 % level
-# with {glue:text}`post_n_test` test simulations is {glue:text}`post_binomial`; the largest of
-# eleven levels drifts above one standard error by chance alone.
+# with {glue:text}`post_n_test` test simulations is {glue:text}`post_binomial`; the error quoted is
+# the largest over {glue:text}`post_n_levels` nested levels and two parameters, so it sits above
+# the error at any one level.
 #
 # ## The negative transfer on Mν: biased, over-confident, or wider?
 #
@@ -211,7 +235,7 @@ summary.round(3)
 # honest posterior, above 1 for an over-confident one.
 
 # %%
-n_wide = 400 if 400 in settings.budgets else max(settings.budgets)
+n_wide = settings.n_wide
 glue("post_n_wide", n_wide, display=False)
 glue("change_width", f"{POSTERIOR_CHANGE['width']:.0%}", display=False)
 glue("change_z", f"{POSTERIOR_CHANGE['z']:.1f}", display=False)
@@ -219,12 +243,12 @@ mnu = pd.concat({n: posterior.summary_at(table, n, params=("Mnu",)) for n in (n_
 mnu = mnu[["width", "z_mean", "z_rms", "coverage_error"]].reset_index()
 for c in cases:
     for at, n in (("ref", n_ref), ("wide", n_wide)):
-        for v in ("scratch", "dummy"):
+        for v in POSTERIOR_VARIANTS:
             row = mnu.query("case == @c and N == @n and variant == @v")
             glue(f"mnu_w_{c}_{at}_{v}", f"{row['width'].iloc[0]:.3f}", display=False)
             glue(f"mnu_z_{c}_{at}_{v}", f"{row['z_mean'].iloc[0]:+.2f}", display=False)
             glue(f"mnu_zrms_{c}_{at}_{v}", f"{row['z_rms'].iloc[0]:.2f}", display=False)
-glue("mnu_prior_w", f"{0.68 * PRIORS['Mnu'].span:.3f}", display=False)
+glue("mnu_prior_w", f"{prior_w[cases[0]]['Mnu']:.3f}", display=False)
 for c in cases:
     for at, n in (("ref", n_ref), ("wide", n_wide)):
         rows_n = mnu.query("case == @c and N == @n").set_index("variant")
@@ -247,9 +271,8 @@ mnu.set_index(["case", "N", "variant"]).round(3)
 # {glue:text}`mnu_change_fr_pk_ref`. (Wider or narrower: the 68 % width moves more than
 # {glue:text}`change_width` of itself; more biased or over-confident: |z̄| or the rms of z moves by
 # more than {glue:text}`change_z`.) The transferred Mν posterior starts from the flat marginal its
-# dummy dimension learnt on noise in pre-training; where the summaries say little about Mν, that
-# start is what stays, so a wider Mν posterior after transfer at small N is a conservative one, not
-# a wrong one, as long as its coverage holds. The table above has every case and both budgets; read
+# dummy dimension learnt on noise in pre-training, so fine-tuning has to narrow it from the prior's
+# width; scratch starts from a random flow. The table above has every case and both budgets; read
 # it with the coverage figure, since a width can be trusted only where the coverage is right.
 #
 # ## The σ8–Mν degeneracy in the joint posterior
@@ -261,10 +284,11 @@ mnu.set_index(["case", "N", "variant"]).round(3)
 # σ8 and Mν in each posterior.
 
 # %%
-corner_case = "mnu_mpk_q" if "mnu_mpk_q" in cases else cases[0]
-test_sims = (0, 1)
+corner_case = settings.corner_case if settings.corner_case in cases else cases[0]
+test_sims = settings.corner_sims
 joints = {c: posterior.joint_draws(c, scale, pre[c], n_ref, test_sims, seed=settings.seeds[0]) for c in cases}
-fig = joint_posteriors(joints[corner_case]["draws"], joints[corner_case]["truths"],
+joint = joints[corner_case]
+fig = joint_posteriors(joint["draws"], joint["contours"], joint["truths"],
                        names=[f"{titles[corner_case]}: test simulation {i}" for i in test_sims])
 publish(fig, "fig-09-joint-posteriors")
 corr = {c: j["correlation"] for c, j in joints.items()}
@@ -288,10 +312,10 @@ pd.DataFrame(corr).T.rename(columns={"scratch": "scratch: corr(σ8, Mν)", "dumm
 # ({glue:text}`tilt_mnu_pk_q`); marked P(k) {glue:text}`corr_mnu_mpk_q_scratch` and
 # {glue:text}`corr_mnu_mpk_q_dummy` ({glue:text}`tilt_mnu_mpk_q`); emulated f(R)
 # {glue:text}`corr_fr_pk_scratch` and {glue:text}`corr_fr_pk_dummy` ({glue:text}`tilt_fr_pk`;
-# tilted means a median |correlation| above {glue:text}`change_tilt`). An untilted joint posterior
-# whose Mν interval spans most of the prior (the widths above) is the degeneracy seen from the
-# other side: at these budgets the summaries say little about Mν whatever σ8 is, so the posterior
-# has no direction to lean along; the σ8 marginal is what the summaries pin down.
+# tilted means a median |correlation| above {glue:text}`change_tilt`). A degeneracy can show in two
+# ways: as a tilt, a direction in the (σ8, Mν) plane the summaries cannot resolve while they pin down
+# the other; or, when they say little about Mν at all, as an Mν posterior close to the prior's width
+# (the widths above) at whatever σ8 the data fix, with nothing to lean along.
 #
 # ## Summary
 # - A conditional spline flow on the point network's trunk transfers like the point network: the

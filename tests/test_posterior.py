@@ -7,8 +7,8 @@ import torch
 
 from cosmotransfer.config import ConfigError, TrainConfig
 from cosmotransfer.models import hidden_stack
-from cosmotransfer.posterior import (PosteriorNet, flow_order, posterior_metrics, posterior_run, pretrain_posterior,
-                                     tarp_coverage)
+from cosmotransfer.posterior import (PosteriorNet, flat_prior_log_density, flow_order, posterior_metrics, posterior_run,
+                                     pretrain_posterior, tarp_coverage)
 from cosmotransfer.sweeps import scratch_n_at
 from cosmotransfer.train import fit
 
@@ -116,8 +116,11 @@ def smoke_posteriors(tmp_path_factory):
 def test_pretraining_learns_the_lcdm_dimensions_and_a_flat_dummy(smoke_posteriors):
     pre, _ = smoke_posteriors
     assert pre.info["order"] == list(flow_order("mnu_pk_q")) and pre.info["n_dummy"] == 1
-    # better than the flat prior (log density 0 on the unit cube) on the ΛCDM test set
-    assert pre.info["test_log_density"] > 0.5
+    # better than the flat prior the latin hypercube is drawn from, on its test set
+    flat = flat_prior_log_density("lh", flow_order("mnu_pk_q"))
+    assert flat == pytest.approx(-np.log(0.04 / 0.06))  # Ωb sampled over 0.03–0.07 of the table's 0.02–0.08
+    assert pre.info["flat_prior_log_density"] == pytest.approx(flat)
+    assert pre.info["test_log_density"] > flat + 1.0
     from cosmotransfer.sweeps import pretrain_data
 
     ls = pretrain_data("mnu_pk_q", "smoke")
@@ -144,6 +147,11 @@ def test_fine_tuning_starts_from_the_pretrained_posterior_and_is_cached(smoke_po
     again = posterior_run("mnu_pk_q", "smoke", "dummy", 50, pre=pre, return_net=True)
     assert again["log_density"] == runs["dummy"]["log_density"]
     assert isinstance(again["net"], PosteriorNet)
+    # a case with the same fine-tuning data and layout shares the scratch run, under its own name
+    shared = posterior_run("mnu_pk_q_emu", "smoke", "scratch", 50)
+    assert shared["case"] == "mnu_pk_q_emu" and shared["log_density"] == runs["scratch"]["log_density"]
+    with pytest.raises(ConfigError, match="pre-train it for this case"):
+        posterior_run("fr_pk", "smoke", "dummy", 50, pre=pre)  # two dummy dimensions, not one
 
 
 def test_a_posterior_run_is_deterministic(smoke_posteriors, tmp_path, monkeypatch):

@@ -328,6 +328,8 @@ SHAP_SETTINGS: dict[str, ShapSettings] = {
     "paper": ShapSettings(method="permutation", n_background=None, n_explain=None, n_benchmark=10,
                           permutation_background=300),
 }
+
+
 @dataclass(frozen=True)
 class PosteriorSettings:
     """How the posterior chapter trains and scores its flows at one scale (:mod:`cosmotransfer.posterior`).
@@ -336,13 +338,18 @@ class PosteriorSettings:
     point networks': a flow costs several MLPs); ``n_pretrain``: the pre-training size (capped by the
     case's pool); ``transforms``/``flow_hidden``: the spline flow's depth and conditioner widths;
     ``n_samples``: posterior draws per test simulation; ``train``: a :class:`TrainConfig` per stage
-    (``pretrain``, ``scratch``, ``finetune``; ``hidden``/``dropout`` are the trunk's).
+    (``pretrain``, ``scratch``, ``finetune``; ``hidden``/``dropout`` are the trunk's). The chapter
+    quotes widths at the reference budget and at ``n_wide``, and draws the joint posteriors of
+    ``corner_case`` for its test simulations ``corner_sims``.
     """
 
     cases: tuple[str, ...]
     budgets: tuple[int, ...]
     seeds: tuple[int, ...]
     n_pretrain: int
+    n_wide: int
+    corner_case: str
+    corner_sims: tuple[int, ...]
     transforms: int
     flow_hidden: tuple[int, ...]
     n_samples: int
@@ -363,21 +370,33 @@ _FLOW_TRAIN = {
 POSTERIOR_SETTINGS: dict[str, PosteriorSettings] = {
     # a small trunk and flow, but pre-trained long enough to beat the flat prior (the tests check it)
     "smoke": PosteriorSettings(cases=("mnu_pk_q", "mnu_mpk_q", "fr_pk"), budgets=(50, 100), seeds=(0,), n_pretrain=700,
+                               n_wide=50, corner_case="mnu_mpk_q", corner_sims=(0, 1),
                                transforms=2, flow_hidden=(32, 32), n_samples=100,
                                train={"pretrain": _FLOW_TRAIN["pretrain"].with_(hidden=(64, 64), max_epochs=40, patience=5),
                                       "scratch": _FLOW_TRAIN["scratch"].with_(hidden=(64, 64), max_epochs=20, patience=5),
                                       "finetune": _FLOW_TRAIN["finetune"].with_(max_epochs=20, patience=5)}),
     "book": PosteriorSettings(cases=("mnu_pk_q", "mnu_mpk_q", "fr_pk"), budgets=(100, 200, 400),
-                              seeds=(0, 1, 2), n_pretrain=2000, transforms=3, flow_hidden=(64, 64), n_samples=150,
+                              seeds=(0, 1, 2), n_pretrain=2000, n_wide=400, corner_case="mnu_mpk_q", corner_sims=(0, 1), transforms=3, flow_hidden=(64, 64), n_samples=150,
                               train=_FLOW_TRAIN),
     "paper": PosteriorSettings(cases=("mnu_pk_q", "mnu_mpk_q", "fr_pk"), budgets=(50, 75, 100, 125, 150, 200, 400, 700),
-                               seeds=(0, 1, 2, 3, 4), n_pretrain=22000, transforms=5, flow_hidden=(128, 128),
+                               seeds=(0, 1, 2, 3, 4), n_pretrain=22000, n_wide=400, corner_case="mnu_mpk_q",
+                               corner_sims=(0, 1), transforms=5, flow_hidden=(128, 128),
                                n_samples=2000, train={k: v.with_(max_epochs=1000, patience=50) for k, v in _FLOW_TRAIN.items()}),
 }
 #: How the posterior chapter words a change from scratch to transfer: a 68 % width changes when the ratio
 #: moves more than ``width`` from 1; the bias z̄ and the rms of z when they move more than ``z``; a joint
 #: posterior is tilted when the median |correlation| of its two parameters exceeds ``tilt``.
 POSTERIOR_CHANGE = {"width": 0.05, "z": 0.1, "tilt": 0.2}
+#: The posterior variants: a flow from scratch, and one transferred from the ΛCDM posterior (dummy dimensions).
+POSTERIOR_VARIANTS = ("scratch", "dummy")
+#: How a posterior is scored (:func:`cosmotransfer.posterior.evaluate`): the credibility levels of its central
+#: intervals, the number of TARP credibility values (0 to 1), and a version that changes with the scoring
+#: code, so that cached scores are redone when it changes.
+COVERAGE_LEVELS = (0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.68, 0.7, 0.8, 0.9, 0.95)
+TARP_N_ALPHA = 21
+EVALUATION_VERSION = 1
+#: Bins per axis of the smoothed 2-D histogram whose 68 % and 95 % contours the joint posteriors show.
+CORNER_BINS = 24
 #: SHAP (notebook 07 and the scorecard): bins at k ≥ ``SHAP_K_SMALL`` h/Mpc are "small scales";
 #: a sign flip counts only where both curves exceed ``SHAP_FLIP_THRESHOLD`` of their maximum.
 SHAP_K_SMALL = 0.2

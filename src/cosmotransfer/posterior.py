@@ -44,8 +44,9 @@ from torch import nn
 
 from . import __version__, paths
 from .cluster import fan_out
-from .config import BAND, POSTERIOR_CHANGE, POSTERIOR_SETTINGS, PRIORS, TRAINING_VERSION, ConfigError, PosteriorSettings, TrainConfig, \
-    get_scale, lookup, pool_size
+from .config import (BAND, CORNER_BINS, COVERAGE_LEVELS, EVALUATION_VERSION, POSTERIOR_CHANGE, POSTERIOR_SETTINGS, POSTERIOR_VARIANTS,
+                     PRIORS, TARP_N_ALPHA, TRAINING_VERSION, ConfigError, PosteriorSettings, TrainConfig, get_scale,
+                     lookup, pool_size)
 from .datasets import LearningSet
 from .models import hidden_stack
 from .store import atomic_write, stable_hash
@@ -60,12 +61,12 @@ class PosteriorNet(nn.Module):
     over ``n_targets`` scaled parameters. ``transforms``/``hidden``: the flow's depth and the widths
     of its conditioner networks. Each transform is a coupling layer (``passes=2``: half the
     dimensions conditioned on the other half, alternating), so a draw costs two conditioner passes
-    per transform instead of one per dimension — 4× cheaper sampling at six or seven parameters."""
+    per transform instead of one per dimension (d/2 times cheaper sampling in d dimensions)."""
 
     def __init__(self, body: nn.Sequential, n_features: int, n_targets: int, transforms: int = 3,
                  hidden: tuple[int, ...] = (64, 64)):
         super().__init__()
-        self.body, self.n_targets = body, n_targets
+        self.body = body
         self.flow = zuko.flows.NSF(features=n_targets, context=n_features, transforms=transforms,
                                    hidden_features=hidden, passes=2)
 
@@ -95,16 +96,13 @@ class PosteriorMetrics:
     coverage: np.ndarray
     n: int
 
-    def coverage_error(self) -> float:
-        """max |empirical − expected| coverage over levels and parameters."""
-        return float(np.abs(self.coverage - self.levels[:, None]).max())
+    def coverage_error(self) -> np.ndarray:
+        """(n_targets,) max |empirical − expected| coverage over the levels, per parameter."""
+        return np.abs(self.coverage - self.levels[:, None]).max(axis=0)
 
     def coverage_band(self) -> np.ndarray:
         """(n_levels,) the binomial standard error of an empirical coverage at each level."""
         return np.sqrt(self.levels * (1 - self.levels) / self.n)
-
-
-LEVELS = (0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.68, 0.7, 0.8, 0.9, 0.95)
 
 
 @torch.no_grad()
@@ -118,7 +116,7 @@ def draw(net: PosteriorNet, x, y, n_samples: int, seed: int = 0) -> tuple[np.nda
     return net.log_prob(xt, yt).numpy(), net.sample(xt, n_samples).numpy()
 
 
-def scores(logq: np.ndarray, draws: np.ndarray, y, levels=LEVELS) -> PosteriorMetrics:
+def scores(logq: np.ndarray, draws: np.ndarray, y, levels=COVERAGE_LEVELS) -> PosteriorMetrics:
     """:class:`PosteriorMetrics` from the log densities of the truths ``logq`` (n,), posterior
     ``draws`` (n_samples, n, d) and the truths ``y`` (n, d)."""
     y = np.asarray(y, np.float64)
@@ -131,13 +129,15 @@ def scores(logq: np.ndarray, draws: np.ndarray, y, levels=LEVELS) -> PosteriorMe
     return PosteriorMetrics(float(logq.mean()), (hi68 - lo68).mean(axis=0), levels, coverage, len(y))
 
 
-def posterior_metrics(net: PosteriorNet, x, y, n_samples: int = 500, seed: int = 0, levels=LEVELS) -> PosteriorMetrics:
+def posterior_metrics(net: PosteriorNet, x, y, n_samples: int = 500, seed: int = 0,
+                      levels=COVERAGE_LEVELS) -> PosteriorMetrics:
     """Score ``net`` on held-out ``x`` (n, n_k) and true scaled targets ``y`` (n, n_targets), with
     ``n_samples`` posterior draws per simulation (seeded)."""
     return scores(*draw(net, x, y, n_samples, seed), y, levels)
 
 
-def tarp_coverage(draws: np.ndarray, truth: np.ndarray, seed: int = 0, n_alpha: int = 21) -> tuple[np.ndarray, np.ndarray]:
+def tarp_coverage(draws: np.ndarray, truth: np.ndarray, seed: int = 0,
+                  n_alpha: int = TARP_N_ALPHA) -> tuple[np.ndarray, np.ndarray]:
     """The expected coverage of TARP (Lemos, Coogan et al. 2023) on the unit cube of scaled parameters.
 
     ``draws`` (n_samples, n, d) posterior draws, ``truth`` (n, d); one reference point per simulation,
@@ -197,9 +197,31 @@ def _config(cfg: TrainConfig) -> dict:
     return json.loads(json.dumps(asdict(cfg)))
 
 
+#: The dummy noise's own random stream (beside the training seed), so it never repeats the split's or
+#: the initialisation's draws.
+DUMMY_STREAM = 7
+
+
 def _dummies(n: int, n_dummy: int, seed: int) -> np.ndarray:
     """(n, n_dummy) float32 uniform noise: the dummy dimensions' targets in pre-training."""
-    return np.random.default_rng([seed, 7]).uniform(0, 1, (n, n_dummy)).astype(np.float32)
+    return np.random.default_rng([seed, DUMMY_STREAM]).uniform(0, 1, (n, n_dummy)).astype(np.float32)
+
+
+def flat_prior_log_density(suite: str, order: tuple[str, ...]) -> float:
+    """The mean log density (scaled axes, as :func:`evaluate` reports it) of the flat prior a suite's
+    design samples from, over the flow dimensions ``order``: −Σ ln(width of the sampled range on the
+    scaled axis). A parameter the suite samples over less than its prior-table range (Ωb of the
+    latin hypercubes, Mν from 0.01 eV) scores above 0; a dummy dimension (not in the suite) scores 0."""
+    varied = get_suite(suite).varied
+    total = -sum(np.log((varied[t][1] - varied[t][0]) / PRIORS[t].span) for t in order if t in varied)
+    return round(float(total), 12) + 0.0  # + 0.0: a suite drawn from the whole table scores 0, not −0
+
+
+def flat_prior_widths(suite: str, params) -> dict[str, float]:
+    """The 68 % width of a flat prior over each parameter's sampled range in a suite (parameter units):
+    what a posterior that learnt nothing would report."""
+    varied = get_suite(suite).varied
+    return {p: 0.68 * (varied[p][1] - varied[p][0]) for p in params}
 
 
 def pretrain_posterior(case: Case | str, scale, seed: int = 0, device: str | None = None) -> PretrainedPosterior:
@@ -210,7 +232,8 @@ def pretrain_posterior(case: Case | str, scale, seed: int = 0, device: str | Non
     ls = pretrain_data(case, scale)
     n_train = min(st.n_pretrain, pool_size(len(ls)))
     order = flow_order(case)
-    n_dummy = len(order) - len(ls.targets)
+    n_dummy = len(case.new_params)
+    lcdm = order[: len(order) - n_dummy]
     cfg = st.train["pretrain"]
     key = stable_hash({"stage": "posterior-pretrain", "data": ls.key, "n_train": n_train, "config": _config(cfg),
                        "flow": _flow_config(st), "n_dummy": n_dummy, "seed": seed, "training": TRAINING_VERSION})
@@ -219,8 +242,7 @@ def pretrain_posterior(case: Case | str, scale, seed: int = 0, device: str | Non
     if (folder / "info.json").is_file():
         net.load_state_dict(torch.load(folder / "model.pt", map_location="cpu", weights_only=True))
         return PretrainedPosterior(net.eval(), key, json.loads((folder / "info.json").read_text()))
-    y = np.concatenate([ls.y[:, [ls.targets.index(t) for t in order[: len(ls.targets)]]],
-                        _dummies(len(ls), n_dummy, seed)], axis=1)
+    y = np.concatenate([_flow_targets(ls, lcdm), _dummies(len(ls), n_dummy, seed)], axis=1)
     rows = ls.split.train(n_train)
     device = device or default_device()
     hist = fit(net, ls.x[rows], y[rows], ls.x[ls.split.val], y[ls.split.val], cfg, seed=seed, device=device)
@@ -230,7 +252,8 @@ def pretrain_posterior(case: Case | str, scale, seed: int = 0, device: str | Non
         logq = float(net.log_prob(torch.as_tensor(ls.x[test]), torch.as_tensor(y[test])).mean())
     info = {"case": case.name, "suite": ls.suite, "stat": ls.stat, "order": list(order), "n_dummy": n_dummy,
             "n_train": n_train, "data_key": ls.key, "config": _config(cfg), "flow": _flow_config(st), "seed": seed,
-            "device": device, "test_log_density": logq, "history": hist.as_dict()}
+            "device": device, "test_log_density": logq, "flat_prior_log_density": flat_prior_log_density(ls.suite, order),
+            "history": hist.as_dict()}
     atomic_write(folder / "model.pt", lambda tmp: torch.save(net.state_dict(), tmp))
     atomic_write(folder / "info.json", lambda tmp: tmp.write_text(json.dumps(info, indent=1) + "\n"))
     return PretrainedPosterior(net, key, info)
@@ -275,10 +298,10 @@ def evaluate(net: PosteriorNet, x: np.ndarray, y: np.ndarray, order: tuple[str, 
     alpha, ecp = tarp_coverage(draws, y, seed=seed)
     span = np.array([PRIORS[t].span for t in order])
     per = {t: {"width": float(m.width[i] * span[i]), "z_mean": float(z[:, i].mean()),
-               "z_rms": float(np.sqrt((z[:, i] ** 2).mean())),
-               "coverage_error": float(np.abs(m.coverage[:, i] - m.levels).max()),
+               "z_rms": float(np.sqrt((z[:, i] ** 2).mean())), "coverage_error": float(m.coverage_error()[i]),
                "coverage": m.coverage[:, i].tolist()} for i, t in enumerate(order)}
     return {"log_density": m.log_density, "params": per, "levels": m.levels.tolist(), "n_test": m.n,
+            "coverage_band": m.coverage_band().tolist(),
             "tarp_alpha": alpha.tolist(), "tarp": ecp.tolist(), "tarp_error": float(np.abs(ecp - alpha).max())}
 
 
@@ -290,21 +313,27 @@ def posterior_run(case: Case | str, scale, variant: str, n_train: int, seed: int
     Returns ``{"variant", "N", "seed", "val_nll", "epochs", "wall_s", **evaluate(...)}`` (and
     ``"net"`` with ``return_net``)."""
     case, st = get_case(case), posterior_settings(scale)
-    if variant not in ("scratch", "dummy"):
-        raise ConfigError(f"unknown posterior variant {variant!r}; valid: scratch, dummy")
+    if variant not in POSTERIOR_VARIANTS:
+        raise ConfigError(f"unknown posterior variant {variant!r}; valid: {', '.join(POSTERIOR_VARIANTS)}")
     if variant == "dummy" and pre is None:
         raise ConfigError("the dummy posterior needs the pre-trained one (pretrain_posterior)")
     ls, order = case_data(case, scale), flow_order(case)
+    if variant == "dummy" and pre.info["order"] != list(order):
+        raise ConfigError(f"the pre-trained posterior's dimensions {pre.info['order']} are not case "
+                          f"{case.name!r}'s {list(order)}: pre-train it for this case (pretrain_posterior)")
     cfg = st.train["scratch" if variant == "scratch" else "finetune"]
     pre_key = pre.key if variant == "dummy" else None
-    key = stable_hash({"stage": "posterior-run", "data": ls.key, "variant": variant, "N": int(n_train), "seed": seed,
-                       "config": _config(cfg), "flow": _flow_config(st), "n_samples": st.n_samples,
-                       "pretrained": pre_key, "training": TRAINING_VERSION})
+    key = stable_hash({"stage": "posterior-run", "data": ls.key, "order": list(order), "variant": variant,
+                       "N": int(n_train), "seed": seed, "config": _config(cfg), "flow": _flow_config(st),
+                       "pretrained": pre_key, "training": TRAINING_VERSION,
+                       "evaluation": {"n_samples": st.n_samples, "levels": list(COVERAGE_LEVELS),
+                                      "tarp_n_alpha": TARP_N_ALPHA, "version": EVALUATION_VERSION}})
     folder = paths.cache_dir("posterior", key)
     net = (new_posterior(ls.x.shape[1], len(order), cfg, st, seed) if variant == "scratch"
            else copy.deepcopy(pre.net))
     if (folder / "result.json").is_file():
-        out = json.loads((folder / "result.json").read_text())
+        # runs are shared between cases with the same data and layout: the result names the case asked for
+        out = {**json.loads((folder / "result.json").read_text()), "case": case.name}
         if return_net:
             net.load_state_dict(torch.load(folder / "model.pt", map_location="cpu", weights_only=True))
             out["net"] = net.eval()
@@ -318,6 +347,7 @@ def posterior_run(case: Case | str, scale, variant: str, n_train: int, seed: int
     out = {"case": case.name, "variant": variant, "N": int(n_train), "seed": seed, "order": list(order),
            "val_nll": hist.best_val, "epochs": hist.epochs, "wall_s": round(hist.wall_s, 3), "pretrained": pre_key,
            "data_key": ls.key, "config": _config(cfg), "device": device,
+           "flat_prior_log_density": flat_prior_log_density(ls.suite, order),
            **evaluate(net, ls.x[test], y[test], order, st.n_samples, seed=seed)}
     atomic_write(folder / "model.pt", lambda tmp: torch.save(net.state_dict(), tmp))
     atomic_write(folder / "result.json", lambda tmp: tmp.write_text(json.dumps(out, indent=1) + "\n"))
@@ -328,10 +358,13 @@ def posterior_run(case: Case | str, scale, variant: str, n_train: int, seed: int
 
 @dataclass
 class PosteriorSweep:
-    """A posterior sweep's tidy table and its provenance (settings, data and pre-trained keys)."""
+    """A posterior sweep's tidy table, its provenance (settings, data and pre-trained keys), the ΛCDM
+    posterior it transferred from, and the flat-prior log density of its fine-tuning suite."""
 
     table: pd.DataFrame
     provenance: dict
+    pretrained: PretrainedPosterior
+    flat_prior: float
 
 
 def posterior_sweeps(cases, scale, seed: int = 0, workers: int | None = None,
@@ -342,7 +375,8 @@ def posterior_sweeps(cases, scale, seed: int = 0, workers: int | None = None,
     (default: the scale's).
 
     Each table: one row per (variant, N, member, param): case, variant, N, member, param, log_density
-    (the run's, joint), width, z_mean, z_rms, coverage_error, tarp_error.
+    (the run's, joint), width, z_mean, z_rms, coverage_error, tarp_error, and the run's epochs and
+    training wall_s [s].
     """
     sc, st = get_scale(scale), posterior_settings(scale)
     names = [get_case(c).name for c in cases]
@@ -358,19 +392,22 @@ def posterior_sweeps(cases, scale, seed: int = 0, workers: int | None = None,
     second = [(*common, "run", c, sc.name, "dummy", n, s, pre[c]) for c, n, s in grid]
     results = done[len(names):] + fan_out(_task, second, workers or sc.workers, desc="posteriors: transfer",
                                           progress=progress)
+    cases_of = [c for c, _, _ in grid] * 2  # the case of each result, by its task's position
     out = {}
     for c in names:
-        mine = [r for r in results if r["case"] == c]
+        mine = [r for r, rc in zip(results, cases_of) if rc == c]
         rows = [{"case": c, "variant": r["variant"], "N": r["N"], "member": r["seed"], "param": p,
                  "log_density": r["log_density"], **{k: v for k, v in m.items() if k != "coverage"},
-                 "tarp_error": r["tarp_error"]} for r in mine for p, m in r["params"].items()]
+                 "tarp_error": r["tarp_error"], "epochs": r["epochs"], "wall_s": r["wall_s"]}
+                for r in mine for p, m in r["params"].items()]
         rows.sort(key=lambda r: (r["variant"] != "scratch", r["N"], r["member"]))
         provenance = {"case": c, "scale": sc.name, "settings": json.loads(json.dumps(asdict(st))),
                       "budgets": budgets[c], "data_key": mine[0]["data_key"] if mine else None,
                       "pretrained": {"key": pre[c].key, **{k: pre[c].info[k] for k in
                                                            ("n_train", "data_key", "seed", "test_log_density")}},
                       "code_version": __version__, "torch": torch.__version__}
-        out[c] = PosteriorSweep(pd.DataFrame(rows), provenance)
+        flat = flat_prior_log_density(get_case(c).suite, flow_order(c))
+        out[c] = PosteriorSweep(pd.DataFrame(rows), provenance, pre[c], flat)
     return out
 
 
@@ -412,7 +449,7 @@ def joint_draws(case: Case | str, scale, pre: PretrainedPosterior, n_train: int,
     two (median over simulations).
 
     Returns ``{"draws": {variant: (n_samples, len(sims), 2)}, "truths": (len(sims), 2),
-    "correlation": {variant: float}}``.
+    "contours": {variant: [one :func:`density_contours` per simulation]}, "correlation": {variant: float}}``.
     """
     case, st = get_case(case), posterior_settings(scale)
     ls, order = case_data(case, scale), flow_order(case)
@@ -420,16 +457,41 @@ def joint_draws(case: Case | str, scale, pre: PretrainedPosterior, n_train: int,
     lo = np.array([PRIORS[p].lo for p in params])
     span = np.array([PRIORS[p].span for p in params])
     x, y = ls.x[ls.split.test], _flow_targets(ls, order)[ls.split.test]
-    out = {"draws": {}, "correlation": {}, "truths": lo + y[list(sims)][:, cols] * span}
-    for v in ("scratch", "dummy"):
+    out = {"draws": {}, "contours": {}, "correlation": {}, "truths": lo + y[list(sims)][:, cols] * span}
+    lims = [(PRIORS[p].lo, PRIORS[p].hi) for p in params]
+    for v in POSTERIOR_VARIANTS:
         net = posterior_run(case, scale, v, n_train, seed=seed, pre=pre, return_net=True)["net"]
         _, d = draw(net, x, y, st.n_samples, seed)
         d = d[..., cols]
         out["draws"][v] = lo + d[:, list(sims)] * span
+        out["contours"][v] = [density_contours(out["draws"][v][:, j], lims) for j in range(len(sims))]
         dc = d - d.mean(axis=0)
         corr = (dc[..., 0] * dc[..., 1]).mean(axis=0) / (dc[..., 0].std(axis=0) * dc[..., 1].std(axis=0))
         out["correlation"][v] = float(np.median(corr))
     return out
+
+
+def density_contours(points: np.ndarray, lims, bins: int = CORNER_BINS, masses=(0.95, 0.68)) -> dict:
+    """The highest-density contours of (n, 2) draws enclosing ``masses`` of them, from a 2-D histogram
+    over ``lims`` ((lo, hi) per axis) smoothed by a binomial kernel (a few hundred draws are noisy).
+    Returns ``{"x": (bins,), "y": (bins,) bin centres, "h": (bins, bins) smoothed counts indexed [y, x],
+    "levels": increasing count levels}`` (one level fewer where two masses share one)."""
+    h, xe, ye = np.histogram2d(points[:, 0], points[:, 1], bins=bins, range=lims)
+    kernel = np.array([1, 4, 6, 4, 1]) / 16
+    h = np.apply_along_axis(lambda r: np.convolve(r, kernel, mode="same"), 0, h)
+    h = np.apply_along_axis(lambda r: np.convolve(r, kernel, mode="same"), 1, h)
+    flat = np.sort(h.ravel())[::-1]
+    cum = np.cumsum(flat) / flat.sum()
+    levels = sorted({float(flat[min(np.searchsorted(cum, q), len(flat) - 1)]) for q in masses})
+    return {"x": 0.5 * (xe[1:] + xe[:-1]), "y": 0.5 * (ye[1:] + ye[:-1]), "h": h.T, "levels": levels}
+
+
+def coverage_band(n: int, grid: np.ndarray | None = None, k: float = 2.0) -> dict:
+    """The diagonal of a calibrated coverage plot with ±``k`` binomial standard errors for ``n`` test
+    simulations: ``{"alpha": grid (default 101 points on [0, 1]), "lo", "hi"}``."""
+    grid = np.linspace(0, 1, 101) if grid is None else grid
+    half = k * np.sqrt(grid * (1 - grid) / n)
+    return {"alpha": grid, "lo": grid - half, "hi": grid + half}
 
 
 def describe_change(scratch: pd.Series, transfer: pd.Series) -> str:

@@ -12,17 +12,17 @@ import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
 
-from ..config import PRIORS
+from ..config import POSTERIOR_VARIANTS, PRIORS
 from .learning import VARIANT_STYLE, band_line, budget_axis, label
-
-POSTERIOR_VARIANTS = ("scratch", "dummy")
 
 
 def scores_vs_budget(log_density: pd.DataFrame, width: pd.DataFrame, titles: Mapping[str, str],
+                     flat_prior: Mapping[str, float], prior_widths: Mapping[str, Mapping[str, float]],
                      params: Sequence[str] = ("s8", "Mnu")) -> plt.Figure:
     """One row per case: the mean log posterior density of the truth vs N, then the 68 % width of each
-    of ``params`` vs N (in the parameter's units; the prior's own 68 % width dotted), scratch and
-    transfer with their 16–84 % bands over seeds."""
+    of ``params`` vs N (in the parameter's units), scratch and transfer with their 16–84 % bands over
+    seeds. Dotted: what the suite's flat prior scores (``flat_prior``: case → log density;
+    ``prior_widths``: case → param → 68 % width)."""
     cases = list(titles)
     ncol = 1 + len(params)
     fig, axes = plt.subplots(len(cases), ncol, figsize=(3.1 * ncol, 2.6 * len(cases)), squeeze=False)
@@ -31,13 +31,14 @@ def scores_vs_budget(log_density: pd.DataFrame, width: pd.DataFrame, titles: Map
         budgets = sorted(ld.N.unique())
         for v in POSTERIOR_VARIANTS:
             band_line(row[0], ld[ld.variant == v], VARIANT_STYLE[v])
+        row[0].axhline(flat_prior[case], color="0.6", ls=":", lw=1)
         budget_axis(row[0], budgets, logy=False)
         row[0].set_ylabel(f"{titles[case]}\nmean log q(truth)", fontsize=8)
         for ax, p in zip(row[1:], params):
             w = width[(width.case == case) & (width.param == p)]
             for v in POSTERIOR_VARIANTS:
                 band_line(ax, w[w.variant == v], VARIANT_STYLE[v])
-            ax.axhline(0.68 * PRIORS[p].span, color="0.6", ls=":", lw=1)  # a flat prior's central 68 %
+            ax.axhline(prior_widths[case][p], color="0.6", ls=":", lw=1)
             budget_axis(ax, budgets, logy=False)
             ax.set_ylabel(f"68 % width of {label(p)}", fontsize=8)
     for ax in axes[-1]:
@@ -47,25 +48,24 @@ def scores_vs_budget(log_density: pd.DataFrame, width: pd.DataFrame, titles: Map
     return fig
 
 
-def coverage_figure(runs: Mapping[str, Mapping[str, dict]], titles: Mapping[str, str],
+def coverage_figure(runs: Mapping[str, Mapping[str, dict]], titles: Mapping[str, str], bands: Mapping[str, dict],
                     params: Sequence[str] = ("s8", "Mnu")) -> plt.Figure:
     """Empirical against expected coverage at one budget, one row per case: the joint TARP curve, then
     the central-interval coverage of each of ``params``; scratch and transfer, the diagonal with its
-    ±2σ binomial band for the case's number of test simulations.
+    binomial band.
 
-    ``runs``: case → variant → a :func:`cosmotransfer.posterior.posterior_run` result.
+    ``runs``: case → variant → a :func:`cosmotransfer.posterior.posterior_run` result; ``bands``: case →
+    :func:`cosmotransfer.posterior.coverage_band` for the case's number of test simulations.
     """
     cases = list(titles)
     ncol = 1 + len(params)
     fig, axes = plt.subplots(len(cases), ncol, figsize=(2.8 * ncol, 2.7 * len(cases)), squeeze=False)
     for row, case in zip(axes, cases):
         any_run = next(iter(runs[case].values()))
-        n = any_run["n_test"]
-        grid = np.linspace(0, 1, 101)
-        band = 2 * np.sqrt(grid * (1 - grid) / n)
+        band = bands[case]
         panels = [("joint (TARP)", "tarp_alpha", None)] + [(label(p), "levels", p) for p in params]
         for ax, (title, x_key, p) in zip(row, panels):
-            ax.fill_between(grid, grid - band, grid + band, color="0.85", lw=0)
+            ax.fill_between(band["alpha"], band["lo"], band["hi"], color="0.85", lw=0)
             ax.plot([0, 1], [0, 1], color="0.5", lw=0.8)
             for v in POSTERIOR_VARIANTS:
                 r = runs[case].get(v)
@@ -87,13 +87,14 @@ def coverage_figure(runs: Mapping[str, Mapping[str, dict]], titles: Mapping[str,
     return fig
 
 
-def joint_posteriors(draws: Mapping[str, np.ndarray], truths: np.ndarray, params: tuple[str, str] = ("s8", "Mnu"),
-                     names: Sequence[str] = ()) -> plt.Figure:
+def joint_posteriors(draws: Mapping[str, np.ndarray], contours: Mapping[str, Sequence[dict]], truths: np.ndarray,
+                     params: tuple[str, str] = ("s8", "Mnu"), names: Sequence[str] = ()) -> plt.Figure:
     """Corner plots of two parameters for a few test simulations, side by side: the joint
     posterior's 68 % and 95 % contours (of a smoothed 2-D histogram of the draws) with both marginals
     beside it, scratch and transfer; the truth marked.
 
-    ``draws``: variant → (n_samples, n_sims, 2) draws in the parameters' units; ``truths`` (n_sims, 2).
+    ``draws``: variant → (n_samples, n_sims, 2) draws in the parameters' units; ``contours``: variant →
+    one :func:`cosmotransfer.posterior.density_contours` per simulation; ``truths`` (n_sims, 2).
     """
     n_sims = truths.shape[0]
     fig, axes = plt.subplots(2, 2 * n_sims, figsize=(3.6 * n_sims, 3.8),
@@ -109,7 +110,10 @@ def joint_posteriors(draws: Mapping[str, np.ndarray], truths: np.ndarray, params
             kw = {"bins": 30, "histtype": "step", "density": True, "color": st["color"], "ls": st["ls"]}
             top.hist(d[:, 0], range=lims[0], label=st["label"], **kw)
             side.hist(d[:, 1], range=lims[1], orientation="horizontal", **kw)
-            _contours(joint, d, lims, st)
+            c = contours[v][j]
+            if len(c["levels"]) > 1:
+                joint.contour(c["x"], c["y"], c["h"], levels=c["levels"], colors=st["color"], linestyles=st["ls"],
+                              linewidths=1.2)
         top.axvline(truths[j, 0], color="k", lw=0.8)
         side.axhline(truths[j, 1], color="k", lw=0.8)
         top.set_xlim(lims[0])
@@ -127,17 +131,3 @@ def joint_posteriors(draws: Mapping[str, np.ndarray], truths: np.ndarray, params
     axes[0, 0].legend(fontsize=6, loc="upper left")
     fig.tight_layout()
     return fig
-
-
-def _contours(ax, d: np.ndarray, lims, style: dict) -> None:
-    """68 % and 95 % highest-density contours of (n, 2) draws from a smoothed 2-D histogram."""
-    h, xe, ye = np.histogram2d(d[:, 0], d[:, 1], bins=24, range=lims)
-    kernel = np.array([1, 4, 6, 4, 1]) / 16  # a binomial smoother per axis: a few hundred draws are noisy
-    h = np.apply_along_axis(lambda r: np.convolve(r, kernel, mode="same"), 0, h)
-    h = np.apply_along_axis(lambda r: np.convolve(r, kernel, mode="same"), 1, h)
-    flat = np.sort(h.ravel())[::-1]
-    cum = np.cumsum(flat) / flat.sum()
-    levels = sorted({flat[min(np.searchsorted(cum, q), len(flat) - 1)] for q in (0.95, 0.68)})
-    xc, yc = 0.5 * (xe[1:] + xe[:-1]), 0.5 * (ye[1:] + ye[:-1])
-    if len(levels) > 1:
-        ax.contour(xc, yc, h.T, levels=levels, colors=style["color"], linestyles=style["ls"], linewidths=1.2)
