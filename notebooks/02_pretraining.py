@@ -101,6 +101,8 @@ pd.Series({"hidden layers": cfg.hidden, "dropout": cfg.dropout, "learning rate":
 # ## The pre-trained network
 
 # %%
+# The size ablation's sweep (last section) runs first: its scratch runs train beside the pre-trainings.
+sw = sweeps.sweep("mnu_pk", scale, variants=("scratch", "dummy"), n_pretrain=sizes, seed=SEED, progress=False)
 nets = {n: sweeps.pretrained("mnu_pk", scale, "main", n, seed=SEED) for n in sizes}
 best = nets[n_pre]
 glue("pretrain_mse", best.info["test_mse_total"], display=False)
@@ -167,8 +169,6 @@ publish(fig, "fig-02-learning-curves")
 # Lines are medians over training seeds, bands the 16–84 % range.
 
 # %%
-sw = sweeps.sweep("mnu_pk", scale, variants=("scratch", "dummy"), n_pretrain=sizes, seed=SEED,
-                  progress=False)
 curve = sweeps.curves(sw.table)
 n_ref = sweeps.reference_budget(sw.provenance["budgets"])
 glue("n_ref", n_ref, display=False)

@@ -67,6 +67,9 @@ sweeps.set_threads(scale)
 
 # %%
 curves, titles, swept = {}, {}, {}
+# every case's missing pre-trained networks at once, on all workers, before the sweeps
+sweeps.prepare(tuple(n for n in RANKING_CASES if not sweeps.case_missing(n, scale)), scale, VARIANTS, seed=SEED,
+               progress=False)
 for name in RANKING_CASES:
     case = get_case(name)
     missing = sweeps.case_missing(name, scale)

@@ -30,9 +30,9 @@
 # | --- | --- | --- |
 # | {doc}`02_pretraining` … {doc}`07_shap` | Necessary | every number here is one of theirs |
 #
-# - **Time to run:** at the book scale about ten minutes on 2 cores for the grid searches of the
-#   tuned baseline (two cases); everything else is read from the caches of the chapters before
-#   it (sweeps, pre-trained networks, SHAP values).
+# - **Time to run:** at the book scale about five minutes on 2 cores for the grid search of the
+#   tuned baseline (`config.TUNED_CASES`); everything else is read from the caches of the chapters
+#   before it (sweeps, pre-trained networks, SHAP values).
 
 # %% tags=["parameters"]
 SCALE = "book"
@@ -134,8 +134,9 @@ glue("margin", f"{NOT_INFORMATIVE['margin']:.0%}", display=False)
 #
 # The chapters train every variant with one fixed configuration per scale; the paper tuned every
 # network with Optuna. A scratch configuration that suits large N may overfit at small N, which
-# would inflate the savings exactly where they are quoted. So for the cases the savings rows score,
-# each budget's configuration is chosen on the validation set — for scratch from a grid of
+# would inflate the savings exactly where they are quoted. So for the cases of `config.TUNED_CASES`
+# (at this scale: {glue:text}`tuned_cases`; the grid's cost kept the other savings rows on the
+# fixed configuration), each budget's configuration is chosen on the validation set — for scratch from a grid of
 # learning rate, weight decay and width, for the dummy variant's fine-tuning from learning rate and
 # weight decay; the same grid for every case, one run with the first seed per grid point — and the
 # chosen configuration then trains with every seed. The fixed configuration is a point of each grid.

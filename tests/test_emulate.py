@@ -67,6 +67,23 @@ def test_mode_average_differs_from_the_bin_centre(fid_spectra):
     assert np.allclose(averaged[kb.k > 0.1], centre[kb.k > 0.1], rtol=0.01)
 
 
+def test_low_k_excess_divides_by_the_mode_averaged_theory(fid_spectra):
+    """Spectra made of the fiducial's own linear and HMcode P(k) give ratios of exactly 1 and 2."""
+    k, _, _ = emulate.shell_modes(BOX)
+    params = np.tile(FID, (3, 1))
+    params[1, 0] = 0.1  # the lowest Ωm: picked first
+    lin = emulate.bin_average(fid_spectra.linear(k))
+    pk = np.stack([lin, lin, 2 * emulate.bin_average(fid_spectra.nonlinear(k))])
+    low, control = emulate.low_k_rows(params, 1, 0.3)
+    assert low.tolist() == [1] and control.tolist() == [0]
+    out = emulate.low_k_excess(params, pk, np.array([0, 2]), 4)
+    np.testing.assert_allclose(out["over_linear"][0], 1.0, rtol=1e-10)
+    np.testing.assert_allclose(out["over_hmcode"][1], 2.0, rtol=1e-10)
+    np.testing.assert_allclose(out["k"], kbins(BOX).k[:4])
+    assert out["fb"] == pytest.approx(FID[1] / FID[0])
+    assert abs(out["over_linear_k"][0, 0] - 1) > 0.005  # the bin's mean k is not its modes' average
+
+
 # --------------------------------------------------------------------------------------
 # Theory spectra
 # --------------------------------------------------------------------------------------

@@ -74,6 +74,32 @@ def test_quijote_check_ratios_rows_and_seeds(isolated_cache, tmp_path):
     assert len(fig.axes) == 2 and all(ax.lines for ax in fig.axes)
 
 
+def test_marks_check_compares_each_window_from_the_same_particles(isolated_cache, tmp_path):
+    """Fake Quijote files from the engine's own boxes (analytic-window MP): the analytic window's
+    ratio is 1 in every bin only if the check simulates the right rows, parameters and seeds, and
+    it is the closest; the mesh window's is not 1."""
+    from cosmotransfer.config import MARK_K_RANGES
+
+    n_file, rows = 3, np.array([0, 1, 2])
+    lh = np.array([[0.30, 0.05, 0.70, 0.95, 0.80], [0.25, 0.045, 0.65, 0.97, 0.85], [0.35, 0.055, 0.72, 0.93, 0.75]])
+    params = np.tile(validate.fiducial_vector(), (n_file, 1))
+    params[:, :5] = lh
+    sims, _ = validate.simulate_cached(params, validate.SEED_BASE + rows, TOY_QUIJOTE, progress=False)
+    q = tmp_path / "quijote"
+    q.mkdir()
+    np.savetxt(q / "LH_params.txt", lh)
+    np.save(q / "LH_Pk_m_z0.npy", sims["pk"].astype(np.float64))
+    np.save(q / "LH_MPk_m_z0.npy", sims["mpk"].astype(np.float64))
+    table = validate.marks_check(TOY_QUIJOTE, n=3, quijote_dir=q, progress=False)
+    assert table["rows"] == rows.tolist() and table["windows"] == ["analytic", "mesh"]
+    np.testing.assert_allclose(table["arrays"]["analytic_median"], 1.0, rtol=1e-5)
+    np.testing.assert_allclose(table["range_medians"]["analytic"], 1.0, rtol=1e-5)
+    assert len(table["range_medians"]["mesh"]) == len(MARK_K_RANGES) and validate.closest_window(table) == "analytic"
+    assert np.max(np.abs(np.array(table["arrays"]["mesh_median"]) - 1.0)) > 1e-3
+    with pytest.raises(ConfigError, match="drop --shard"):
+        validate.marks_check(TOY_QUIJOTE, n=3, quijote_dir=q, shard=(0, 2))
+
+
 def _fake_corner_quijote(tmp_path):
     """Two LH rows near each of the five corner cosmologies (others' Ωb, h, n_s), plus far-off rows
     that must not be picked; fake Quijote spectra = the engine's own TOY_QUIJOTE boxes × 1.25 at
@@ -246,6 +272,19 @@ def test_shipped_quijote_table(quijote_dir):
     assert t["mpk_share_within"] >= 0.9
     k, med = np.array(t["arrays"]["k"]), np.array(t["arrays"]["pk_median"])
     assert np.all(np.abs(med[(k > 0.05) & (k <= 0.1)] - 1) < 0.05)
+
+
+def test_shipped_marks_table(quijote_dir):
+    """Made from the files beside the project, at the paper preset; the window the book uses is the
+    one whose ratios stay closer to 1 where the windows differ (above the first k range)."""
+    from cosmotransfer.config import MARK_WINDOW
+    from cosmotransfer.store import sha256_file
+
+    t = _shipped("marks")
+    assert t["n_cosmologies"] >= 8 and t["preset"]["n_particles"] == 256 and t["adopted"] == MARK_WINDOW
+    for name, meta in t["inputs"].items():
+        assert sha256_file(quijote_dir / meta["file"]) == meta["sha256"], name
+    assert validate.closest_window(t) == MARK_WINDOW, t["range_medians"]
 
 
 def test_shipped_corners_table():

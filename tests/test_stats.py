@@ -8,8 +8,9 @@ import torch
 
 from cosmotransfer.sim.ic import white_noise
 from cosmotransfer.sim.mesh import CIC
-from cosmotransfer.stats import (QUIJOTE_PARTICLES, kbins, marked_power_spectrum, marks, power_spectrum,
-                                 shot_noise, tophat_window)
+from cosmotransfer.config import ConfigError
+from cosmotransfer.stats import (QUIJOTE_PARTICLES, kbins, marked_power_spectrum, marks, mesh_tophat_window,
+                                 power_spectrum, shot_noise, smoothing_window, tophat_window)
 
 BOX = 250.0
 
@@ -118,3 +119,20 @@ def test_cic_paint_conserves_mass_and_reads_back_linear_fields():
     got = cic.read(field)[inner]
     want = (2.0 * pos[:, 0] + 3.0 * pos[:, 1] - pos[:, 2])[inner]
     np.testing.assert_allclose(got.numpy(), want.numpy(), rtol=1e-4, atol=1e-3)
+
+
+def test_mesh_tophat_is_the_unit_sum_sphere_of_cells():
+    """R = 10 Mpc/h on a 250/128 Mpc/h cell (the paper preset's force cell): 587 cells, each 1/587;
+    the transform is 1 at k = 0 and close to the analytic window on large scales."""
+    from cosmotransfer.sim.mesh import k_squared
+
+    w = mesh_tophat_window(128, 250.0, 10.0)
+    cells = torch.fft.irfftn(w, s=(128, 128, 128))
+    inside = cells > 0.5 / 587
+    assert int(inside.sum()) == 587 and torch.allclose(cells[inside], torch.tensor(1 / 587), rtol=1e-4)
+    assert abs(float(w[0, 0, 0]) - 1) < 1e-6
+    analytic = smoothing_window("analytic", 128, 250.0, 10.0)
+    assert torch.equal(analytic, tophat_window(torch.sqrt(k_squared(128, 250.0)) * 10.0))
+    assert abs(float(w[1, 0, 0] - analytic[1, 0, 0])) < 1e-3 < float((w - analytic).abs().max())
+    with pytest.raises(ConfigError, match="unknown mark window"):
+        smoothing_window("gaussian", 128, 250.0, 10.0)

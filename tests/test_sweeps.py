@@ -168,13 +168,35 @@ def test_a_sweep_on_two_dask_workers_writes_the_serial_table_bytes(isolated_cach
 
     monkeypatch.setitem(sim.TIERS, "emulated", "fake_tier")
     monkeypatch.delenv("DASK_SCHEDULER_ADDRESS", raising=False)
+    # on the workers: the pre-training (beside the scratch runs), then the transfer runs
     par = sweep("fr_pk", "smoke", variants=("scratch", "dummy"), workers=2, progress=False)
     par_bytes = (par.folder / "results.csv").read_bytes()
     assert len(list((isolated_cache / "finetune").iterdir())) == 4  # the workers wrote to the same cache
+    (pre,) = (isolated_cache / "pretrain").iterdir()
+    weights = torch.load(pre / "model.pt", weights_only=True)
     shutil.rmtree(isolated_cache / "finetune")
+    shutil.rmtree(isolated_cache / "pretrain")
     seq = sweep("fr_pk", "smoke", variants=("scratch", "dummy"), workers=1, progress=False)
     assert len(list((isolated_cache / "finetune").iterdir())) == 4  # trained again, in this process
+    again = torch.load(pre / "model.pt", weights_only=True)  # (the file's bytes name its temporary file)
+    assert weights.keys() == again.keys() and all(torch.equal(weights[k], again[k]) for k in weights)
     assert seq.folder == par.folder and (seq.folder / "results.csv").read_bytes() == par_bytes
+
+
+def test_prepare_pretrains_what_the_sweeps_will_start_from_once(isolated_cache, monkeypatch):
+    from cosmotransfer import simulate as sim
+    from cosmotransfer.sweeps import prepare, sweep
+
+    monkeypatch.setitem(sim.TIERS, "emulated", "fake_tier")
+    monkeypatch.delenv("DASK_SCHEDULER_ADDRESS", raising=False)
+    # dummy and no dummy start from one network, frozen + head from the bottleneck one
+    variants = ("scratch", "dummy", "nodummy", "frozen")
+    assert prepare(("fr_pk",), "smoke", variants, workers=2, progress=False) == 2
+    assert len(list((isolated_cache / "pretrain").iterdir())) == 2
+    assert prepare(("fr_pk",), "smoke", variants, progress=False) == 0
+    sw = sweep("fr_pk", "smoke", variants=variants, progress=False)
+    assert len(list((isolated_cache / "pretrain").iterdir())) == 2  # the sweep trained none again
+    assert {k.split("@")[0] for k in sw.provenance["pretrained"]} == {"main", "bottleneck"}
 
 
 def test_every_case_pretrains_on_the_bins_it_fine_tunes_on():

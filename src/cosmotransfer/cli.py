@@ -6,7 +6,7 @@
     cosmotransfer verify [FILE ...]             check suite files against their manifests
     cosmotransfer validate-emulated [--quijote DIR]
                                                 emulated tier vs the real Quijote LH → data/reference/
-    cosmotransfer validate-engine {hmcode,quijote,corners,steps,physics} [--preset P] [--seeds N] [--n N] [--rows N] [--steps N] [--shard i/n]
+    cosmotransfer validate-engine {hmcode,quijote,corners,steps,physics,marks} [--preset P] [--seeds N] [--n N] [--rows N] [--steps N] [--shard i/n]
                                                 the engine vs HMcode / the real Quijote LH → data/reference/
     cosmotransfer convert-quijote [--quijote DIR]
                                                 the real Quijote summaries → data/quijote/ (+ manifests)
@@ -84,8 +84,10 @@ def _cmd_validate_engine(args) -> int:
     kwargs = {"device": args.device, "shard": parse_shard(args.shard)}
     if args.check == "hmcode":
         kwargs["n_seeds"] = args.seeds
-    elif args.check == "quijote":
-        kwargs.update(n=args.n, quijote_dir=Path(args.quijote) if args.quijote else None)
+    elif args.check in ("quijote", "marks"):
+        kwargs["quijote_dir"] = Path(args.quijote) if args.quijote else None
+        if args.n:
+            kwargs["n"] = args.n
     elif args.check in ("corners", "steps"):
         kwargs.update(n_rows=args.rows, quijote_dir=Path(args.quijote) if args.quijote else None)
         if args.check == "steps":
@@ -173,10 +175,10 @@ def main(argv: list[str] | None = None) -> int:
     q.set_defaults(func=_cmd_validate_emulated)
 
     e = sub.add_parser("validate-engine", help="compare the engine with HMcode-2020, the real Quijote latin hypercube, or its physics references")
-    e.add_argument("check", choices=["hmcode", "quijote", "corners", "steps", "physics"])
+    e.add_argument("check", choices=["hmcode", "quijote", "corners", "steps", "physics", "marks"])
     e.add_argument("--preset", default="paper", help=f"simulation preset: {', '.join(SIM_PRESETS)} (default paper)")
     e.add_argument("--seeds", type=int, default=5, help="hmcode: boxes per cosmology (default 5)")
-    e.add_argument("--n", type=int, default=50, help="quijote: cosmologies of the latin hypercube (default 50)")
+    e.add_argument("--n", type=int, default=None, help="quijote, marks: cosmologies of the latin hypercube (default 50, 8)")
     e.add_argument("--rows", type=int, default=8, help="corners, steps: Quijote LH rows nearest each corner (default 8)")
     e.add_argument("--steps", type=int, default=20, help="steps: the time steps to compare with the preset's (default 20)")
     e.add_argument("--quijote", default=None, help="quijote, corners, steps: folder with the LH files (default ../shared/quijote)")

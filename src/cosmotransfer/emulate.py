@@ -209,6 +209,36 @@ def compare_with_reference(params: np.ndarray, pk_ref: np.ndarray, seeds=None, p
     return out
 
 
+def low_k_rows(params: np.ndarray, n: int, control_om: float) -> tuple[np.ndarray, np.ndarray]:
+    """``(the n rows of params (n_sims, 10) with the lowest Ωm, the n nearest Ωm = control_om)``."""
+    om = params[:, PARAM_NAMES.index("Om")]
+    return np.argsort(om, kind="stable")[:n], np.argsort(np.abs(om - control_om), kind="stable")[:n]
+
+
+def low_k_excess(params: np.ndarray, pk_ref: np.ndarray, rows: np.ndarray, n_bins: int) -> dict[str, np.ndarray]:
+    """Measured spectra over theory on the largest scales, at some cosmologies.
+
+    ``params`` (n, 10) full parameter vectors; ``pk_ref`` (n, 79) measured P(k) [(Mpc/h)^3];
+    ``rows`` (m,) the cosmologies to look at; ``n_bins`` the first bins. Returns ``k`` (n_bins,),
+    ``Om``, ``fb`` = Ωb/Ωm (m,), and (m, n_bins) ratios of ``pk_ref`` to CAMB's linear spectrum
+    at the bins' mean k (``over_linear_k``) and averaged over each bin's modes like the
+    measurement (``over_linear``), and to HMcode-2020 averaged the same way (``over_hmcode``).
+    """
+    k, b, c = shell_modes(BOX)
+    first = b < n_bins
+    out = {name: np.empty((len(rows), n_bins)) for name in ("over_linear_k", "over_linear", "over_hmcode")}
+    kb = kbins(BOX).k[:n_bins]
+    for i, r in enumerate(rows):
+        sp = Spectra(params[r])
+        ref = np.asarray(pk_ref[r, :n_bins], dtype=np.float64)
+        for name, pk_modes in (("over_linear", sp.linear(k[first])), ("over_hmcode", sp.nonlinear(k[first]))):
+            avg = np.bincount(b[first], weights=c[first] * pk_modes) / np.bincount(b[first], weights=c[first])
+            out[name][i] = ref / avg
+        out["over_linear_k"][i] = ref / sp.linear(kb)
+    om, ob = params[rows, PARAM_NAMES.index("Om")], params[rows, PARAM_NAMES.index("Ob")]
+    return {"k": kb, "Om": om, "fb": ob / om, **out}
+
+
 #: Where the emulated-vs-Quijote validation table is shipped (a small derived table, not Quijote data).
 VALIDATION_FILE = "reference/emulated_vs_quijote.json"
 

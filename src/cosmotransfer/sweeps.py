@@ -33,7 +33,7 @@ from .datasets import LearningSet, RehearsalSet, default_split, k_cut, learning_
 from .store import SuiteData, atomic_write, stable_hash
 from .simulate import git_commit
 from .train import default_device
-from .transfer import (PRETRAINED_KIND, STAGE_OF, Case, Pretrained, cached_run, case_tier, get_case, pretrain,
+from .transfer import (PRETRAINED_KIND, STAGE_OF, Case, Pretrained, cached_pretrain, cached_run, case_tier, get_case, pretrain,
                        pretrain_config, pretrain_sizes, pretrain_tier, run, variant_config)
 
 
@@ -101,20 +101,56 @@ def budget_grid(case: Case | str, scale: Scale | str, n_pool: int, budgets: tupl
 
 
 def pretrained(case: Case | str, scale: Scale | str, kind: str = "main", n_pretrain: int | None = None,
-               seed: int = 0, device: str | None = None) -> Pretrained:
+               seed: int = 0, device: str | None = None, train: bool = True) -> Pretrained | None:
     """The (cached) pre-trained network ``kind`` of a case at a scale (see :mod:`cosmotransfer.transfer`).
 
     At a scale with Optuna trials the architecture and optimiser come from :func:`hpo.tune_pretrain`.
+    ``train=False``: only the cached network, ``None`` if it has not been trained (nor tuned) yet.
     """
     sc = get_scale(scale)
     ls = pretrain_data(case, sc)
     n = n_pretrain or max(pretrain_sizes(case, sc))
     cfg = pretrain_config(kind, sc)
     if sc.optuna_trials:
+        if not train:
+            return None  # its config is only known after the (cached) search: a task that runs it
         from .hpo import tune_pretrain
 
         cfg = tune_pretrain(ls, cfg, sc.optuna_trials, seed=seed, device=device, n_train=n)
+    if not train:
+        return cached_pretrain(ls, cfg, seed=seed, n_train=n)
     return pretrain(ls, cfg, seed=seed, device=device, n_train=n)
+
+
+def kinds_of(variants: tuple[str, ...]) -> list[str]:
+    """The pre-trained networks (:data:`transfer.PRETRAINED_KIND`) that ``variants`` start from."""
+    return sorted({PRETRAINED_KIND[v] for v in variants if v != "scratch"})
+
+
+def _pretrain_tasks(case: Case, sc: Scale, kinds: list[str], n_pretrain: tuple[int, ...], seed: int,
+                    device: str) -> tuple[dict, list[tuple]]:
+    """``({(n_pretrain, kind): cached network or None}, a task for each missing one)``."""
+    pre = {(n, k): pretrained(case, sc, k, n, seed=seed, device=device, train=False) for n in n_pretrain for k in kinds}
+    return pre, [("pretrain", case, sc, k, n, seed, device) for (n, k), p in pre.items() if p is None]
+
+
+def prepare(cases: tuple[str, ...], scale: Scale | str, variants: tuple[str, ...] = VARIANTS,
+            n_pretrain: tuple[int, ...] | None = None, seed: int = 0, device: str | None = None,
+            workers: int | None = None, progress: bool = True, scheduler: str | None = None) -> int:
+    """Pre-train, all at once on ``workers``, every network the sweeps of ``cases`` with ``variants``
+    will start from (each case's largest pre-training size, or ``n_pretrain``) and that is not cached
+    yet: a chapter sweeping several cases in turn would otherwise train them one after another, one
+    per sweep, with the other workers idle. Returns how many it trained."""
+    sc = get_scale(scale)
+    device = device or default_device()
+    tasks = []
+    for c in cases:
+        case = get_case(c)
+        sizes = tuple(n_pretrain or (max(pretrain_sizes(case, sc)),))
+        tasks += _pretrain_tasks(case, sc, kinds_of(variants), sizes, seed, device)[1]
+    _execute(tasks, workers or sc.workers, sc.threads, desc=f"pre-training [{sc.name}]", progress=progress,
+             scheduler=scheduler)
+    return len(tasks)
 
 
 @dataclass
@@ -161,33 +197,45 @@ def sweep(case: Case | str, scale: Scale | str, variants: tuple[str, ...] = VARI
     n_pretrain = tuple(n_pretrain or (max(pretrain_sizes(case, sc)),))
     budgets = budget_grid(case, sc, ls.n_pool, budgets)
     seeds = tuple(seed + s for s in sc.seeds)
-    kinds = sorted({PRETRAINED_KIND[v] for v in variants if v != "scratch"})
-    pre = {(n, k): pretrained(case, sc, k, n, seed=seed, device=device) for n in n_pretrain for k in kinds}
+    tuned = tuning == "grid" and not sc.optuna_trials
+    chosen, search = {}, []
+
+    def budget_tasks(v: str, n_pre: int, net: Pretrained | None, reh: RehearsalSet | None) -> list[tuple]:
+        """One per training run of a job: (variant, n_pretrain, member, run arguments)."""
+        out = []
+        for n in budgets:
+            cfg = chosen.get((v, n_pre, n), variant_config(v, sc))
+            if sc.optuna_trials:
+                out.append((v, n_pre, None, ("search", ls, cfg, n, net, sc.optuna_trials, len(seeds), seed, device,
+                                             reh)))
+            else:
+                out += [(v, n_pre, s, ("run", ls, cfg, n, s, net, device, reh)) for s in seeds]
+        return out
+
+    # The missing pre-trainings go on beside the scratch runs, which need none (with fixed configs; a
+    # grid search tunes both variants together): alone, a long pre-training would leave workers idle.
+    pre, pre_tasks = _pretrain_tasks(case, sc, kinds_of(variants), n_pretrain, seed, device)
+    early = budget_tasks("scratch", 0, None, None) if pre_tasks and "scratch" in variants and not tuned else []
+    done = _execute(pre_tasks + [t[3] for t in early], workers or sc.workers, sc.threads, scheduler=scheduler,
+                    desc=f"{case.name} [{sc.name}, pre-training{', scratch' if early else ''}]", progress=progress)
+    pre.update({(n, k): net for (_, _, _, k, n, _, _), net in zip(pre_tasks, done)})
 
     replay = ({n: rehearsal_data(case, sc, ls, n) for n in n_pretrain}
               if any(variant_config(v, sc).rehearsal for v in variants) else {})
     jobs = []  # (variant, n_pretrain, pre-trained network, rehearsal set) — scratch: no n_pretrain
     for v in variants:
         if v == "scratch":
-            jobs.append((v, 0, None, None))
+            jobs += [] if early else [(v, 0, None, None)]
         else:
             reh = variant_config(v, sc).rehearsal
             jobs += [(v, n, pre[n, PRETRAINED_KIND[v]], replay[n] if reh else None) for n in n_pretrain]
-    tuned = tuning == "grid" and not sc.optuna_trials
-    chosen, search = (choose_configs(ls, jobs, budgets, sc, seeds[0], device, workers, progress, case.name,
-                                     scheduler)
-                      if tuned else ({}, []))
-    tasks = []  # one per training run: (variant, n_pretrain, member, run arguments)
-    for v, n_pre, net, reh in jobs:
-        for n in budgets:
-            cfg = chosen.get((v, n_pre, n), variant_config(v, sc))
-            if sc.optuna_trials:
-                tasks.append((v, n_pre, None, ("search", ls, cfg, n, net, sc.optuna_trials, len(seeds), seed, device,
-                                               reh)))
-            else:
-                tasks += [(v, n_pre, s, ("run", ls, cfg, n, s, net, device, reh)) for s in seeds]
-    results = _execute([t[3] for t in tasks], workers or sc.workers, sc.threads, scheduler=scheduler,
-                       desc=f"{case.name} [{sc.name}]", progress=progress)
+    if tuned:
+        chosen, search = choose_configs(ls, jobs, budgets, sc, seeds[0], device, workers, progress, case.name,
+                                        scheduler)
+    late = [t for job in jobs for t in budget_tasks(*job)]
+    tasks = early + late
+    results = done[len(pre_tasks):] + _execute([t[3] for t in late], workers or sc.workers, sc.threads,
+                                               scheduler=scheduler, desc=f"{case.name} [{sc.name}]", progress=progress)
     rows = []
     for (v, n_pre, member, _), res in zip(tasks, results):
         if member is None:  # an Optuna search: its top trials are the members
@@ -252,12 +300,15 @@ def choose_configs(ls: LearningSet, jobs: list[tuple], budgets: tuple[int, ...],
 
 
 def _task(threads: int | None, cache: Path, *args):
-    """One unit of sweep work, wherever it runs: a training run (``args`` = "run", ...), or an Optuna
-    search returning its top trials ("search", ...). ``threads`` and ``cache`` are the caller's, so a
+    """One unit of sweep work, wherever it runs: a pre-training (``args`` = "pretrain", ...), a
+    training run ("run", ...), or an Optuna search returning its top trials ("search", ...). ``threads`` and ``cache`` are the caller's, so a
     worker trains and caches alike."""
     if threads:
         torch.set_num_threads(threads)
     paths.CACHE_DIR = cache  # the caller's cache, even where it was redirected (tests)
+    if args[0] == "pretrain":
+        _, case, sc, kind, n, seed, device = args
+        return pretrained(case, sc, kind, n, seed=seed, device=device)
     if args[0] == "run":
         _, ls, cfg, n, s, net, device, reh = args
         return run(ls, cfg, n, seed=s, pretrained=net, device=device, rehearsal=reh)
@@ -267,13 +318,23 @@ def _task(threads: int | None, cache: Path, *args):
     return top_trials(ls, cfg, n, net, n_trials, k, seed=seed, device=device, rehearsal=reh)
 
 
+def _cost(task: tuple) -> float:
+    """A task's relative cost for ordering (:func:`_execute`): its training size (times the trials of
+    a search); a pre-training outlasts any run."""
+    if task[0] == "pretrain":
+        return np.inf
+    return task[3] * (task[5] if task[0] == "search" else 1)
+
+
 def _execute(tasks: list[tuple], workers: int, threads: int | None, desc: str, progress: bool,
              scheduler: str | None = None) -> list:
     """Results of :func:`_task` for every task, in order: cached runs from the cache, the others
     fanned out (:func:`cluster.fan_out`: in this process, on ``workers`` local processes, or on the
     cluster at ``scheduler``)."""
     out = [cached_run(*t[1:6], rehearsal=t[7]) if t[0] == "run" else None for t in tasks]
-    todo = [i for i, r in enumerate(out) if r is None]
+    # longest first (pre-trainings, then the largest N), so that no long task starts last and runs
+    # alone while the other workers idle; the results come back in the order of ``tasks``
+    todo = sorted((i for i, r in enumerate(out) if r is None), key=lambda i: -_cost(tasks[i]))
     results = fan_out(_task, [(threads, paths.CACHE_DIR, *tasks[i]) for i in todo], workers, scheduler,
                       desc=desc, done=len(tasks) - len(todo), progress=progress)
     for i, r in zip(todo, results):

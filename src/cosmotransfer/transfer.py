@@ -26,6 +26,7 @@ from __future__ import annotations
 import copy
 import json
 from dataclasses import asdict, dataclass, field
+from pathlib import Path
 
 import torch
 from torch import nn
@@ -313,6 +314,27 @@ def _config_dict(cfg: TrainConfig) -> dict:
     return json.loads(json.dumps(asdict(cfg)))  # tuples → lists, as they come back from JSON
 
 
+def _pretrain_entry(ls: LearningSet, cfg: TrainConfig, seed: int, n_train: int) -> tuple[str, Path]:
+    """The cache key and folder of a pre-training (see :func:`pretrain`)."""
+    ls.split.train(n_train)  # ConfigError if the pool is smaller
+    key = stable_hash({"data": ls.key, "n_train": n_train, "config": _config_dict(cfg), "seed": seed,
+                       "targets": ls.targets, "training": TRAINING_VERSION})
+    return key, paths.cache_dir("pretrain", key)
+
+
+def cached_pretrain(ls: LearningSet, cfg: TrainConfig, seed: int = 0, n_train: int | None = None) -> Pretrained | None:
+    """:func:`pretrain`'s cached network, or ``None`` if that pre-training has not been done."""
+    n_train = ls.n_pool if n_train is None else int(n_train)
+    key, folder = _pretrain_entry(ls, cfg, seed, n_train)
+    if not (folder / "info.json").is_file():
+        return None
+    info = json.loads((folder / "info.json").read_text())
+    model = new_mlp(ls.x.shape[1], len(ls.targets), cfg, seed)
+    model.load_state_dict(torch.load(folder / "model.pt", map_location="cpu", weights_only=True))
+    model.eval()
+    return Pretrained(model, key, info)
+
+
 def pretrain(ls: LearningSet, cfg: TrainConfig, seed: int = 0, device: str | None = None,
              cache: bool = True, n_train: int | None = None) -> Pretrained:
     """Train (or load from the cache) a ΛCDM network on the first ``n_train`` simulations of
@@ -324,17 +346,10 @@ def pretrain(ls: LearningSet, cfg: TrainConfig, seed: int = 0, device: str | Non
     preset and the number of simulations), the training size, the config and the seed.
     """
     n_train = ls.n_pool if n_train is None else int(n_train)
-    ls.split.train(n_train)  # ConfigError if the pool is smaller
-    key = stable_hash({"data": ls.key, "n_train": n_train, "config": _config_dict(cfg), "seed": seed,
-                       "targets": ls.targets, "training": TRAINING_VERSION})
-    folder = paths.cache_dir("pretrain", key)
+    if cache and (done := cached_pretrain(ls, cfg, seed, n_train)) is not None:
+        return done
+    key, folder = _pretrain_entry(ls, cfg, seed, n_train)
     n_in = ls.x.shape[1]
-    if cache and (folder / "info.json").is_file():
-        info = json.loads((folder / "info.json").read_text())
-        model = new_mlp(n_in, len(ls.targets), cfg, seed)
-        model.load_state_dict(torch.load(folder / "model.pt", map_location="cpu", weights_only=True))
-        model.eval()
-        return Pretrained(model, key, info)
     device = device or default_device()
     model = new_mlp(n_in, len(ls.targets), cfg, seed)
     hist = fit(model, *ls.train(n_train), *ls.val(), cfg, seed=seed, device=device)

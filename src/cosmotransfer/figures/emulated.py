@@ -86,3 +86,33 @@ def responses(k: np.ndarray, curves: dict[str, dict[float, np.ndarray]]) -> plt.
         ax.legend(fontsize=7)
     fig.tight_layout()
     return fig
+
+
+def low_k_excess_figure(low: dict, control: dict) -> plt.Figure:
+    """Real Quijote spectra over CAMB on the largest scales (:func:`cosmotransfer.emulate.low_k_excess`).
+
+    Left: P_Quijote / P_linear (mode-averaged) per bin for the lowest-Ωm cosmologies, coloured by
+    Ωb/Ωm, with the median of the control cosmologies (Ωm ≈ 0.3). Right: the same ratio, and the
+    one over HMcode-2020, in the last bin against Ωb/Ωm."""
+    fig, (ax, bx) = plt.subplots(1, 2, figsize=(10, 3.8), constrained_layout=True)
+    norm = Normalize(low["fb"].min(), low["fb"].max())
+    for fb, r in zip(low["fb"], low["over_linear"]):
+        ax.plot(low["k"], r, color=plt.cm.viridis(norm(fb)), lw=1, alpha=0.8)
+    ax.plot(control["k"], np.median(control["over_linear"], axis=0), color="k", lw=2,
+            label=rf"median, $\Omega_m$ = {control['Om'].min():.2f}–{control['Om'].max():.2f}")
+    ax.axhline(1.0, color="0.5", lw=0.8)
+    ax.set_yscale("log")
+    ax.set_xlabel(r"$k\ [h\,{\rm Mpc}^{-1}]$")
+    ax.set_ylabel(r"$P_{\rm Quijote}/P_{\rm linear}$ (bin-averaged)")
+    ax.set_title(rf"$\Omega_m$ = {low['Om'].min():.3f}–{low['Om'].max():.3f}, coloured by $\Omega_b/\Omega_m$", fontsize=10)
+    ax.legend(fontsize=8)
+    fig.colorbar(plt.cm.ScalarMappable(norm=norm, cmap="viridis"), ax=ax, label=r"$\Omega_b/\Omega_m$")
+    k_last = low["k"][-1]
+    bx.scatter(low["fb"], low["over_linear"][:, -1], color="C0", label="over CAMB linear")
+    bx.scatter(low["fb"], low["over_hmcode"][:, -1], color="C1", marker="s", label="over HMcode-2020")
+    bx.axhline(1.0, color="0.5", lw=0.8)
+    bx.set_yscale("log")
+    bx.set_xlabel(r"$\Omega_b/\Omega_m$")
+    bx.set_ylabel(rf"$P_{{\rm Quijote}}$ / theory at $k$ = {k_last:.3f}")
+    bx.legend(fontsize=8)
+    return fig

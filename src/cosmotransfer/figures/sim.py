@@ -248,3 +248,25 @@ def physics_check_table(table: dict):
     columns = list(dict.fromkeys(c for row in rows.values() for c in row))  # first appearance …
     columns.sort(key=lambda c: c.startswith(("/ linear", "MP ratio", "|/ nearest")))  # … with these last
     return pd.DataFrame.from_dict(rows, orient="index")[columns].fillna("")
+
+
+def marks_check_figure(table: dict) -> plt.Figure:
+    """Which top-hat window of the mark Quijote's files follow (:func:`cosmotransfer.sim.validate.marks_check`):
+    (MP/P)_sim / (MP/P)_Quijote per k bin, median and 16–84 % band over the LH cosmologies, one
+    colour per window; the adopted window solid."""
+    a = {name: np.asarray(v) for name, v in table["arrays"].items()}
+    fig, ax = plt.subplots(figsize=(6.4, 3.8), constrained_layout=True)
+    for i, w in enumerate(table["windows"]):
+        adopted = w == table["adopted"]
+        ax.fill_between(a["k"], a[f"{w}_lo"], a[f"{w}_hi"], color=f"C{i}", alpha=0.2, lw=0)
+        ax.plot(a["k"], a[f"{w}_median"], color=f"C{i}", ls="-" if adopted else "--",
+                label=f"{w} top-hat" + (" (used)" if adopted else ""))
+    ax.axhline(1.0, color="k", lw=0.8)
+    ax.set_xscale("log")
+    ax.set_xlabel(r"$k\ [h\,{\rm Mpc}^{-1}]$")
+    ax.set_ylabel(r"$(MP/P)_{\rm engine}\,/\,(MP/P)_{\rm Quijote}$")
+    ax.set_ylim(0.8, 1.4)
+    ax.set_title(f"the mark against Quijote's ({table['n_cosmologies']} LH cosmologies, "
+                 f"{table['preset']['n_particles']}³ particles)", fontsize=10)
+    ax.legend(fontsize=8, loc="upper left")
+    return fig

@@ -61,8 +61,8 @@ import numpy as np
 import torch
 from scipy.integrate import solve_ivp
 
-from ..config import PARAM_NAMES, ConfigError
-from ..stats import marks, tophat_window
+from ..config import MARK_WINDOW, PARAM_NAMES, ConfigError
+from ..stats import marks, smoothing_window
 from .background import A_START, Background
 from .ic import gradient_k, lattice, linear_density, lpt_displacements
 from .linear import neutrino_table, table_grid, table_k
@@ -231,7 +231,7 @@ class NeutrinoModel:
         delta_nu = torch.fft.irfftn(dk * ((resp - f_cb) / f_nu), s=shape)
         dk.mul_(resp)
         delta_m = torch.fft.irfftn(dk, s=shape)
-        delta_R = torch.fft.irfftn(dk * tophat_window(torch.sqrt(k_squared(n, box, dk.device)) * R), s=shape)
+        delta_R = torch.fft.irfftn(dk * smoothing_window(MARK_WINDOW, n, box, R, dk.device), s=shape)
         del dk
         m = marks(cic.read(delta_R), p, delta_s).to(torch.float32)
         # Σ over cells of the marked cb mass is Σ m_i · n³/N; the ν part is m(x)(1 + δ_ν) per cell

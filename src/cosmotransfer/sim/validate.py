@@ -5,6 +5,7 @@
     cosmotransfer validate-engine corners [--preset paper] [--rows 8] [--device cpu] [--quijote DIR]
     cosmotransfer validate-engine steps   [--preset paper] [--steps 20] [--rows 8] [--device cpu] [--quijote DIR]
     cosmotransfer validate-engine physics [--preset paper] [--device cpu]
+    cosmotransfer validate-engine marks   [--preset paper] [--n 8] [--device cpu] [--quijote DIR]
 
 * ``hmcode`` — P(k) over CAMB's HMcode-2020 at k ≈ 0.1, 0.3, 0.5 h/Mpc (the bins nearest),
   mean and spread over ``seeds`` realisations, at the fiducial cosmology and the four
@@ -19,6 +20,8 @@
 * ``physics`` — massive neutrinos (0.1, 0.4, 1 eV) and f(R) (f_R0 = −1e-6, −1e-5, −1e-4, −3e-4) as
   same-seed ratios to the fiducial run, against HMcode-2020 and one-loop SPT (ν) and fremu (f(R))
   (:func:`physics_check`).
+* ``marks`` — which top-hat window of the mark Quijote's MP(k) follows: (MP/P)_sim/(MP/P)_Quijote at
+  ``n`` LH cosmologies for each window of ``MARK_WINDOWS``, from the same particles (:func:`marks_check`).
 * ``quijote`` — P(k) and MP(k) over the real Quijote latin hypercube's, per k bin (median and
   16–84 %), for ``n`` of its 2,000 cosmologies spread evenly over the file. Our boxes have
   their own seeds, not Quijote's initial conditions, so each ratio carries both boxes'
@@ -43,8 +46,8 @@ import numpy as np
 import torch
 
 from .. import paths
-from ..config import (BOX, HMCODE_K, HMCODE_TOLERANCE, MPK_K_MAX, MPK_TOLERANCE, PARAM_NAMES, PHYSICS_TOLERANCE, ConfigError,
-                      SimPreset, fiducial_vector, get_sim_preset, with_params)
+from ..config import (BOX, HMCODE_K, HMCODE_TOLERANCE, MARK_K_RANGES, MARK_WINDOW, MARK_WINDOWS, MPK_K_MAX, MPK_TOLERANCE, PARAM_NAMES,
+                      PHYSICS_TOLERANCE, ConfigError, SimPreset, fiducial_vector, get_sim_preset, with_params)
 from ..store import DataFileError, atomic_write, load_npz, save_npz, sha256_file, stable_hash
 from ..stats import kbins
 from .engine import Engine, make_settings
@@ -201,6 +204,89 @@ def quijote_check(preset: str | SimPreset = "paper", n: int = 50, device: str = 
             "mpk_tolerance": MPK_TOLERANCE, "mpk_k_max": MPK_K_MAX,
             "mpk_share_within": float(np.mean(mpk_dev <= MPK_TOLERANCE)), "mpk_max_deviation": float(mpk_dev.max()),
             "arrays": {name: np.asarray(v, dtype=np.float64).tolist() for name, v in arrays.items()}}
+
+
+def _mark_boxes(params: np.ndarray, seeds: np.ndarray, pre: SimPreset, device: str,
+                progress: bool) -> tuple[dict[str, np.ndarray], float | None]:
+    """P(k) and MP(k) with every window of ``MARK_WINDOWS`` from the same particles, each box cached.
+
+    ``params`` (m, 10) with Mν = 0 (the particles are all the matter), ``seeds`` (m,) →
+    ``({"pk": (m, n_k), "mpk_<window>": (m, n_k)} float64 [(Mpc/h)³], median s/box)``.
+    """
+    from tqdm import tqdm
+
+    from ..stats import marked_power_spectrum
+
+    settings = make_settings(pre)
+    names = ["pk"] + [f"mpk_{w}" for w in MARK_WINDOWS]
+    engine, out, seconds = None, {s: [] for s in names}, []
+    for theta, seed in tqdm(list(zip(params, seeds)), disable=not progress, desc="mark boxes", unit="sim"):
+        key = stable_hash({"settings": settings, "theta": theta.tolist(), "seed": int(seed), "device": str(device),
+                           "windows": list(MARK_WINDOWS)})
+        path = paths.cache_dir("validate-marks", key) / "summaries.npz"
+        if not path.is_file():
+            engine = engine or Engine(settings, device)
+            t0 = time.perf_counter()
+            pos = engine.run(theta, int(seed))
+            res = {}
+            for w in MARK_WINDOWS:
+                res["pk"], res[f"mpk_{w}"] = marked_power_spectrum(pos, pre.box, settings["n_mesh"], window=w,
+                                                                   shot_noise_convention=settings["shot_noise"])
+            save_npz(path, res, {"settings": settings, "theta": theta, "seed": int(seed), "device": str(device),
+                                 "seconds": time.perf_counter() - t0, "torch_threads": torch.get_num_threads()})
+        arrays, meta = load_npz(path)
+        for s in names:
+            out[s].append(arrays[s])
+        seconds.append(meta["seconds"])
+    return {s: np.stack(v).astype(np.float64) for s, v in out.items()}, float(np.median(seconds))
+
+
+def marks_check(preset: str | SimPreset = "paper", n: int = 8, device: str = "cpu",
+                quijote_dir: Path | None = None, progress: bool = True, shard: tuple[int, int] = (0, 1)) -> dict:
+    """Which top-hat window of the mark the real Quijote files follow: MP(k)/P(k) of the engine
+    over Quijote's, per window of ``config.MARK_WINDOWS``.
+
+    Simulates ``n`` LH cosmologies (rows evenly spread, our seeds; Mν = 0, w = −1) and computes
+    P(k) and MP(k) from the same particles with each window. The ratio (MP/P)_sim / (MP/P)_Quijote
+    cancels most of both boxes' sample variance and much of the engine's P(k) error; what is
+    left is the mark's definition and the engine's resolution. Per window: the median and 16/84 %
+    over cosmologies per k bin, and per range of :data:`MARK_K_RANGES` the median over
+    cosmologies of each one's mean over the range's bins. Not sharded (``shard`` must be 0/1).
+    """
+    if shard != (0, 1):
+        raise ConfigError("the marks check runs whole (a handful of boxes); drop --shard")
+    pre = get_sim_preset(preset)
+    data, files = _read_quijote(quijote_dir)
+    if pre.box != BOX:
+        raise ConfigError(f"the Quijote checks need a preset in the Quijote box ({BOX:g} Mpc/h, e.g. paper); "
+                          f"this one's box is {pre.box:g} Mpc/h")
+    rows = np.unique(np.linspace(0, len(data) - 1, n).round().astype(int))
+    params = np.tile(fiducial_vector(), (len(rows), 1))
+    params[:, :5] = data.params[rows, :5]
+    sims, s_per_sim = _mark_boxes(params, SEED_BASE + rows, pre, device, progress)
+    k = kbins(pre.box).k
+    quijote = data.stats["mpk"][rows] / data.stats["pk"][rows]
+    arrays, ranges = {"k": k}, {}
+    for w in MARK_WINDOWS:
+        ratio = sims[f"mpk_{w}"] / sims["pk"] / quijote
+        lo, med, hi = np.percentile(ratio, [16, 50, 84], axis=0)
+        arrays.update({f"{w}_median": med, f"{w}_lo": lo, f"{w}_hi": hi})
+        ranges[w] = [float(np.median(ratio[:, (k > a) & (k <= b)].mean(axis=1))) for a, b in MARK_K_RANGES]
+    return {"what": "(MP/P)_sim / (MP/P)_Quijote per mark window (z=0, total matter): median and 16-84% over "
+                    "cosmologies per k bin; per k range the median over cosmologies of the mean over its bins",
+            "preset": asdict(pre), "settings": make_settings(pre), "device": str(device),
+            "inputs": {name: {"file": f.name, "sha256": sha256_file(f)} for name, f in files.items()},
+            "s_per_sim": s_per_sim, "rows": rows.tolist(), "n_cosmologies": int(len(rows)),
+            "windows": list(MARK_WINDOWS), "adopted": MARK_WINDOW, "k_ranges": [list(r) for r in MARK_K_RANGES],
+            "range_medians": ranges,
+            "arrays": {name: np.asarray(v, dtype=np.float64).tolist() for name, v in arrays.items()}}
+
+
+def closest_window(table: dict) -> str:
+    """The window of a :func:`marks_check` table whose range medians above the first k range (where
+    the windows differ most) lie closest to 1 on average."""
+    gap = {w: float(np.mean(np.abs(np.asarray(m[1:]) - 1))) for w, m in table["range_medians"].items()}
+    return min(gap, key=gap.get)
 
 
 def corner_rows(params: np.ndarray, n_rows: int) -> dict[str, np.ndarray]:
@@ -456,7 +542,7 @@ def write_check(check: str, preset: str = "paper", out: Path | None = None, **kw
     """Run ``check`` (a key of ``runs`` below) and write its table atomically; returns the path
     (``None`` after a partial shard, which writes nothing)."""
     runs = {"hmcode": hmcode_check, "quijote": quijote_check, "corners": corners_check, "steps": steps_check,
-            "physics": physics_check}
+            "physics": physics_check, "marks": marks_check}
     if check not in runs:
         raise ConfigError(f"unknown engine check {check!r}; valid: {', '.join(runs)}")
     table = runs[check](preset=preset, **kwargs)
