@@ -22,7 +22,7 @@ book: install
 test: install
 	rm -rf $(SMOKE_BOOK)
 	$(PY) -m cosmotransfer.cli book --scale smoke --out $(SMOKE_BOOK)
-	COSMOTRANSFER_BOOK_DIR=$(SMOKE_BOOK) $(PY) -m pytest -m "not slow" tests
+	COSMOTRANSFER_BOOK_DIR=$(SMOKE_BOOK) $(PY) -m pytest -m "not slow" --durations=15 tests
 
 clean:
 	rm -rf _build $(SMOKE_BOOK) book/*.ipynb

@@ -226,3 +226,14 @@ def test_where_a_variant_loses_to_scratch():
     assert where_it_loses(curves(fake_table(lambda n: 1.0 / n, lambda n: 0.9 / n)), "dummy") == "never"
     gaps = curves(fake_table(lambda n: 1.0 / n, lambda n: (2.0 if n in (50, 200) else 0.5) / n))
     assert where_it_loses(gaps, "dummy") == "N = 50, 200 (up to 2.00×)"
+
+
+def test_the_ranking_scale_keeps_the_first_seeds_and_nothing_else():
+    from cosmotransfer.config import RANKING_SEEDS, get_scale
+    from cosmotransfer.sweeps import ranking_scale
+
+    book = get_scale("book")
+    rank = ranking_scale("book")
+    assert rank.seeds == book.seeds[:RANKING_SEEDS] and len(rank.seeds) < len(book.seeds)
+    assert rank.with_(seeds=book.seeds) == book
+    assert ranking_scale("smoke") == get_scale("smoke")  # one seed: unchanged

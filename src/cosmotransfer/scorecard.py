@@ -21,7 +21,8 @@ import pandas as pd
 
 from .config import PRIORS, SCORECARD, TUNED_CASES, VARIANTS, get_scale
 from .results import not_informative, savings_interval, savings_text, transfer_verdict
-from .sweeps import case_missing, curves, pretrain_sizes, pretrained, ranking, reference_budget, sweep
+from .sweeps import (case_missing, curves, pretrain_sizes, pretrained, ranking, ranking_scale, reference_budget,
+                     sweep)
 from .transfer import STAGE_OF, get_case
 
 TIERS = ("real Quijote", "emulated", "CPU-simulated")
@@ -203,7 +204,7 @@ def _negative(cases, sc, seed):
 
 
 def _ranking(cases, sc, seed):
-    table = ranking({c: curves(_sweep(c, sc, seed, variants=VARIANTS).table) for c in cases})
+    table = ranking({c: curves(_sweep(c, ranking_scale(sc), seed, variants=VARIANTS).table) for c in cases})
     order = list(table.index)
     return ({"order": order, "mean_ratio": {v: float(table.loc[v, "mean"]) for v in order}},
             " > ".join(f"{v} ({table.loc[v, 'mean']:.2f})" for v in order) + " (total MSE / scratch, geometric mean)")

@@ -27,7 +27,8 @@ import pandas as pd
 import torch
 from . import __version__, paths
 from .cluster import fan_out, get_client
-from .config import BAND, REFERENCE_BUDGET, TUNING_GRID, VARIANTS, ConfigError, Scale, get_scale, lookup
+from .config import (BAND, RANKING_SEEDS, REFERENCE_BUDGET, TUNING_GRID, VARIANTS, ConfigError, Scale, get_scale,
+                     lookup)
 from .data import find_suite, load_suite
 from .datasets import LearningSet, RehearsalSet, default_split, k_cut, learning_set, rehearsal_set
 from .store import SuiteData, atomic_write, stable_hash
@@ -46,6 +47,12 @@ def reference_budget(budgets) -> int:
     """The budget the prose quotes: 100 (the paper's) if swept, else the nearest swept one."""
     budgets = sorted(int(b) for b in budgets)
     return min(budgets, key=lambda b: (abs(np.log(b / REFERENCE_BUDGET)), b))
+
+
+def ranking_scale(scale: Scale | str) -> Scale:
+    """The scale of chapter 06's comparison of every variant: its first ``config.RANKING_SEEDS`` seeds."""
+    sc = get_scale(scale)
+    return sc.with_(seeds=sc.seeds[:RANKING_SEEDS])
 
 
 def set_threads(scale: Scale | str) -> None:
