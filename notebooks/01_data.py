@@ -410,6 +410,9 @@ glue("marks_n", marks_table["n_cosmologies"], display=False)
 glue("marks_s_per_sim", f"{marks_table['s_per_sim']:.0f}", display=False)
 glue("marks_adopted", marks_table["adopted"], display=False)
 ranges = [f"{a:g}–{b:g}" for a, b in marks_table["k_ranges"]]
+glue("marks_ranges", ", ".join(ranges), display=False)
+for w, medians in marks_table["range_medians"].items():
+    glue(f"marks_{w}", ", ".join(f"{m:.3f}" for m in medians), display=False)
 # above the first range, where the two windows differ most: which stays closest to 1, and the span
 above = {w: np.array(m[1:]) for w, m in marks_table["range_medians"].items()}
 glue("marks_k_split", f"{marks_table['k_ranges'][1][0]:g}", display=False)
@@ -428,7 +431,8 @@ pd.DataFrame(marks_table["range_medians"], index=[f"{r} h/Mpc" for r in ranges])
 
 # %% [markdown]
 # The table above gives, per window and k range, the median over cosmologies of each one's mean
-# ratio. Above $k$ = {glue:text}`marks_k_split` $h$/Mpc the {glue:text}`marks_closer` window is the
+# ratio: for $k$ in {glue:text}`marks_ranges` $h$/Mpc, {glue:text}`marks_analytic` with the
+# analytic window and {glue:text}`marks_mesh` with the mesh one. Above $k$ = {glue:text}`marks_k_split` $h$/Mpc the {glue:text}`marks_closer` window is the
 # closer to Quijote; the book uses the {glue:text}`marks_adopted` one (`config.MARK_WINDOW`; a test
 # holds the two to agree). Neither brings the ratio to 1 there: with either window it lies between
 # {glue:text}`marks_above_min` and {glue:text}`marks_above_max`, so what remains is not the window
