@@ -165,16 +165,26 @@ def _quijote_boxes(data, files: dict, rows: np.ndarray, pre: SimPreset, device: 
     Returns ``(sims, provenance)``: ``sims`` as :func:`simulate_cached`'s (``None`` for a partial
     shard); ``provenance`` the preset, settings, device, sha256 of ``files`` and seconds per box.
     """
+    params = _lh_params(data, rows, pre)
+    sims, s_per_sim = simulate_cached(params, SEED_BASE + rows, pre, device, progress, shard)
+    provenance = {"preset": asdict(pre), "settings": make_settings(pre), "device": str(device),
+                  "inputs": _inputs(files), "s_per_sim": s_per_sim}
+    return sims, provenance
+
+
+def _lh_params(data, rows: np.ndarray, pre: SimPreset) -> np.ndarray:
+    """(len(rows), 10) parameter vectors of Quijote LH ``rows`` for a preset in the Quijote box."""
     if pre.box != BOX:
         raise ConfigError(f"the Quijote checks need a preset in the Quijote box ({BOX:g} Mpc/h, e.g. paper); "
                           f"this one's box is {pre.box:g} Mpc/h")
     params = np.tile(fiducial_vector(), (len(rows), 1))
     params[:, :5] = data.params[rows, :5]  # the LH varies Ωm, Ωb, h, n_s, σ8 (Mν = 0, w = −1)
-    sims, s_per_sim = simulate_cached(params, SEED_BASE + rows, pre, device, progress, shard)
-    provenance = {"preset": asdict(pre), "settings": make_settings(pre), "device": str(device),
-                  "inputs": {name: {"file": f.name, "sha256": sha256_file(f)} for name, f in files.items()},
-                  "s_per_sim": s_per_sim}
-    return sims, provenance
+    return params
+
+
+def _inputs(files: dict) -> dict:
+    """Provenance of the Quijote files a check read: name → file name and sha256."""
+    return {name: {"file": f.name, "sha256": sha256_file(f)} for name, f in files.items()}
 
 
 def quijote_check(preset: str | SimPreset = "paper", n: int = 50, device: str = "cpu",
@@ -257,13 +267,8 @@ def marks_check(preset: str | SimPreset = "paper", n: int = 8, device: str = "cp
         raise ConfigError("the marks check runs whole (a handful of boxes); drop --shard")
     pre = get_sim_preset(preset)
     data, files = _read_quijote(quijote_dir)
-    if pre.box != BOX:
-        raise ConfigError(f"the Quijote checks need a preset in the Quijote box ({BOX:g} Mpc/h, e.g. paper); "
-                          f"this one's box is {pre.box:g} Mpc/h")
     rows = np.unique(np.linspace(0, len(data) - 1, n).round().astype(int))
-    params = np.tile(fiducial_vector(), (len(rows), 1))
-    params[:, :5] = data.params[rows, :5]
-    sims, s_per_sim = _mark_boxes(params, SEED_BASE + rows, pre, device, progress)
+    sims, s_per_sim = _mark_boxes(_lh_params(data, rows, pre), SEED_BASE + rows, pre, device, progress)
     k = kbins(pre.box).k
     quijote = data.stats["mpk"][rows] / data.stats["pk"][rows]
     arrays, ranges = {"k": k}, {}
@@ -275,8 +280,7 @@ def marks_check(preset: str | SimPreset = "paper", n: int = 8, device: str = "cp
     return {"what": "(MP/P)_sim / (MP/P)_Quijote per mark window (z=0, total matter): median and 16-84% over "
                     "cosmologies per k bin; per k range the median over cosmologies of the mean over its bins",
             "preset": asdict(pre), "settings": make_settings(pre), "device": str(device),
-            "inputs": {name: {"file": f.name, "sha256": sha256_file(f)} for name, f in files.items()},
-            "s_per_sim": s_per_sim, "rows": rows.tolist(), "n_cosmologies": int(len(rows)),
+            "inputs": _inputs(files), "s_per_sim": s_per_sim, "rows": rows.tolist(), "n_cosmologies": int(len(rows)),
             "windows": list(MARK_WINDOWS), "adopted": MARK_WINDOW, "k_ranges": [list(r) for r in MARK_K_RANGES],
             "range_medians": ranges,
             "arrays": {name: np.asarray(v, dtype=np.float64).tolist() for name, v in arrays.items()}}
