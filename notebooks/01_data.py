@@ -194,7 +194,8 @@ publish(fig, "fig-01-kgrid")
 #
 # The P(k) suites the book trains on at its default scale are *emulated*: for every design point,
 # CAMB's HMcode-2020 total-matter spectrum (σ8-normalised, massive neutrinos and $w$ included),
-# times the `fremu` f(R) response for the modified-gravity suite, averaged over the lattice modes
+# times the `fremu` f(R) response for the modified-gravity suite and the engine-calibrated
+# response to f_NL for the two PNG suites ({doc}`11_engine`, {doc}`05_png`), averaged over the lattice modes
 # of each bin, then drawn with the sample variance of one 1 Gpc/$h$ box,
 # $\hat P = \bar P\,\Gamma(N_k, 1/N_k)$, seeded by the simulation's seed. The suites ship with
 # the project (`data/emulated/`, each with a manifest; the tests re-make rows of each file).

@@ -45,14 +45,17 @@ from IPython.display import display
 from myst_nb import glue
 
 from cosmotransfer.config import (HMCODE_K, HMCODE_TOLERANCE, MPK_K_MAX, MPK_TOLERANCE, PARAM_NAMES, PHYSICS_TOLERANCE,
-                                  PNG_PROTOTYPE, fiducial_vector, get_scale, with_params)
+                                  BOX, PNG_PROTOTYPE, PNG_RESPONSE, fiducial_vector, get_scale, with_params)
 from cosmotransfer.cosmology import fR_boost, linear_power, nonlinear_power
 from cosmotransfer.store import DataFileError
 from cosmotransfer.figures import publish
 from cosmotransfer.figures.fofr import boost_vs_fremu
 from cosmotransfer.figures.learning import skipped
 from cosmotransfer.figures.neutrinos import neutrino_ratios, response_figure
-from cosmotransfer.figures.png import initial_density_skewness, response_ratios
+from cosmotransfer.data import load_suite
+from cosmotransfer.figures.png import initial_density_skewness, response_calibration, response_ratios
+from cosmotransfer.png_response import calibration_curves, calibration_summary
+from cosmotransfer.stats import kbins
 from cosmotransfer.figures.sim import (corners_check_table, density_slices, hmcode_check_table, physics_check_table,
                                       quijote_check_figure, ratio_to_theory, spectra, steps_check_table)
 from cosmotransfer.perturbation import matter_power as one_loop_power
@@ -412,6 +415,101 @@ glue("png_skew_eq_minus", float(png_skew["equilateral"][1][0]), display=False)
 # {glue:text}`png_skew_eq:.3f` / {glue:text}`png_skew_eq_minus:.3f` at $\pm 600$. The tests
 # check the generated bispectra against the local and equilateral templates on every triangle
 # shape, the local skewness against linear theory, and the size of the P(k) response.
+
+# %% [markdown]
+# ### The response the emulated tier takes from the engine
+#
+# The CPU-simulated PNG suites live in 250 Mpc/$h$ boxes with 19 bins, where one box's sample
+# variance buries an f_NL signal of a per cent or two. The emulated tier reaches Quijote's volume the
+# way it does for f(R): HMcode-2020 times a response, times one 1 Gpc/$h$ box's sample variance
+# ({doc}`05_png`). The response $R = P(\theta, f_{\rm NL})/P(\theta, 0)$ is measured here, in
+# **paired** runs at the `book` preset (500 Mpc/$h$, the paper's resolution): the same seed with and
+# without $f_{\rm NL}$, so the realisation's sample variance cancels in the ratio.
+# {glue:text}`png_cal_n_cos` cosmologies over the equilateral suite's (Ωm, h, n_s, σ8) prior, the
+# fiducial first, each Gaussian and at $\pm f$ for both shapes ({glue:text}`png_cal_n_sims` runs,
+# {glue:text}`png_cal_cpu` of one CPU core). Each pair gives the odd part $(R_+ - R_-)/2 = f A$ and
+# the even part $f^2 B$; the fit $R - 1 = f A(k; \theta) + f^2 B(k)$ has $A$ linear in θ and both
+# smooth in $\ln k$ (`cosmotransfer.png_response`). {glue:text}`png_cal_n_held` cosmologies are held
+# out of the fit to measure its error.
+
+# %%
+glue("png_cal_pt_k", f"{PNG_RESPONSE['pt_k_min']:g}–{PNG_RESPONSE['pt_k_max']:g}", display=False)
+png_table = None
+try:
+    png_table = read_check("png", PNG_RESPONSE["preset"])
+except DataFileError as e:
+    display(skipped(str(e), "Skipped: no PNG calibration table"))
+if png_table is not None:
+    png_suites = {}
+    for shape, suite in (("local", "png_lc"), ("equilateral", "png_eq")):
+        try:
+            both = [load_suite(suite, scale, "pk", tier=tier) for tier in ("simulated", "emulated")]
+            png_suites[shape] = tuple((d.params, d.stats["pk"], d.k) for d in both)
+        except DataFileError as e:
+            display(skipped(str(e), f"Skipped: the {suite} suites"))
+    png_curves = calibration_curves(png_table, PNG_RESPONSE["f_ref"], png_suites)
+    png_summary = calibration_summary(png_table, png_curves)
+    quijote_bins = kbins(BOX)
+    fig = response_calibration(png_curves, quijote_bins.k, 100 / np.sqrt(quijote_bins.n_independent),
+                               prototype=png_prototype)
+    publish(fig, "fig-11-png-calibration")
+    glue("png_cal_n_cos", str(len(png_table["theta"])), display=False)
+    glue("png_cal_n_held", str(int(np.sum(png_table["held_out"]))), display=False)
+    glue("png_cal_n_sims", str(png_table["n_sims"]), display=False)
+    glue("png_cal_cpu", f"{png_table['cpu_seconds'] / 60:.0f} minutes", display=False)
+    ranges = ", ".join(f"{lo:g}–{hi:g}" for lo, hi in png_table["k_ranges"])
+    glue("png_cal_ranges", ranges, display=False)
+    floor = [100 / np.sqrt(quijote_bins.n_independent[(quijote_bins.k > lo) & (quijote_bins.k <= hi)].max())
+             for lo, hi in png_table["k_ranges"]]
+    glue("png_cal_floor", ", ".join(f"{x:.2f}" for x in floor) + " %", display=False)
+    glue("png_cal_power", f"{png_table['calibration']['as_power']:g}", display=False)
+    for shape, tag in (("local", "loc"), ("equilateral", "eq")):
+        sm = png_summary[shape]
+        glue(f"png_cal_{tag}_held", ", ".join(f"{100 * x:.2f}" for x in sm["held_out"]) + " %", display=False)
+        glue(f"png_cal_{tag}_signal", ", ".join(f"{100 * x:.2f}" for x in sm["signal"]) + " %", display=False)
+        glue(f"png_cal_{tag}_pt", f"{sm['pt_ratio'][0]:.2f} (bins from {sm['pt_ratio'][1]:.2f} to "
+             f"{sm['pt_ratio'][2]:.2f})", display=False)
+        glue(f"png_cal_{tag}_at_k", ", ".join(f"{v:+.2f} % at k = {kk:.2f}" for kk, v in sm["at_k"].items()),
+             display=False)
+        glue(f"png_cal_{tag}_small", f"{100 * sm['small_within_2sigma']:.0f} %" if "small_within_2sigma" in sm
+             else "(no CPU-preset suite here)", display=False)
+else:
+    for name in ("png_cal_n_cos", "png_cal_n_held", "png_cal_n_sims", "png_cal_cpu", "png_cal_ranges", "png_cal_floor",
+                 "png_cal_power",
+                 *(f"png_cal_{tag}_{what}" for tag in ("loc", "eq") for what in ("held", "signal", "pt", "at_k", "small"))):
+        glue(name, "(not measured)", display=False)
+    publish(None, "fig-11-png-calibration", "no PNG calibration table here")
+
+# %% [markdown]
+# ```{glue:figure} fig-11-png-calibration
+# :name: fig-11-png-calibration
+#
+# The emulated tier's PNG response and its checks: the fitted first-order response at the fiducial (line), the fiducial pair (dots), one-loop PT at low k (dashed), the regression slopes of the CPU-preset suites (squares) and of the emulated suites of the same design (band), the prototype for local PNG (crosses); last panel, the fit's held-out error beside one 1 Gpc/h box's sample variance. *`fig-11-png-calibration`, drawn by `figures.png.response_calibration` from `png_response.calibration_curves` of the shipped `validate-engine png` table and the CPU-preset and emulated PNG suites.*
+# ```
+#
+# At the fiducial, the fitted response is {glue:text}`png_cal_loc_at_k` for
+# $f_{\rm NL}^{\rm loc} = +100$ (the prototype: {glue:text}`png_prototype` at 0.1, 0.3, 0.5) and
+# {glue:text}`png_cal_eq_at_k` for $f_{\rm NL}^{\rm equil} = +600$.
+# On the held-out pairs the fit is off by {glue:text}`png_cal_loc_held` (local) and
+# {glue:text}`png_cal_eq_held` (equilateral), rms over the bins of k ranges {glue:text}`png_cal_ranges`
+# $h$/Mpc, for responses whose own rms size there is {glue:text}`png_cal_loc_signal` and
+# {glue:text}`png_cal_eq_signal` — an upper bound on the fit's error, the pairs carrying their own
+# 500 Mpc/$h$ realisation's scatter, and below the sample variance of the quietest bin of a Quijote
+# box in each range ({glue:text}`png_cal_floor`), the noise the emulated tier adds. The fit needs the
+# primordial amplitude: f_NL multiplies the primordial potential, and at fixed σ8 the low-Ωm corner
+# of the prior has ten times the fiducial's $A_s$ and an order of magnitude larger response; linear
+# in (Ωm, h, n_s, σ8) alone, the fit missed the held-out pairs by per cents, so $A$ and $B$ carry a
+# factor $(A_s/A_s^{\rm fid})^{p}$, $p$ = {glue:text}`png_cal_power` (chosen among 0, ½, ¾, 1 by
+# the held-out error). Against one-loop perturbation theory
+# ($P_{12}/P$, `perturbation.png_p12`, with the engine's transfer $M(k)$) at $k$ =
+# {glue:text}`png_cal_pt_k` $h$/Mpc (below, the first bin of a 500 Mpc/$h$ box has too few modes to
+# constrain the fit; the emulated response there is held at its value at that bin), the fit's first-order response is
+# {glue:text}`png_cal_loc_pt` times PT's for local PNG and {glue:text}`png_cal_eq_pt` for
+# equilateral. The CPU-preset suites, every box its own seed, show the response as the slope of a
+# regression of ln P on f_NL (and, for the equilateral suite, on Ωm, h, n_s, σ8 linearly): a slope
+# averaged over the suite's design, so it is set beside the same regression of the emulated suite of
+# the same design points. {glue:text}`png_cal_loc_small` (local) and {glue:text}`png_cal_eq_small`
+# (equilateral) of the CPU-preset bins lie within 2σ of the emulated suite's slope.
 
 # %% [markdown]
 # ## Physics in the engine: massive neutrinos

@@ -5,7 +5,7 @@ import numpy as np
 import pytest
 
 from cosmotransfer import cosmology, emulate, paths
-from cosmotransfer.config import BOX, N_KBINS, SCALES, ConfigError, fiducial_vector
+from cosmotransfer.config import BOX, N_KBINS, PARAM_NAMES, SCALES, ConfigError, fiducial_vector, with_params
 from cosmotransfer.store import DataFileError, read_suite, verify_suite_file
 from cosmotransfer.simulate import SuiteRun, reproduce, simulate
 from cosmotransfer.stats import kbins
@@ -156,12 +156,52 @@ def test_marked_pk_is_a_clear_error():
         emulate.settings(None, ("pk", "mpk"))
 
 
-def test_png_is_a_clear_error(isolated_cache):
-    with pytest.raises(ConfigError, match="--tier simulated"):
-        SuiteRun("png_eq", "emulated", n=4, preset="smoke")
-    from cosmotransfer.cli import main
+def _toy_png_table(path) -> dict:
+    """A calibration table with a known response (the fit's layout, no engine run)."""
+    import json
 
-    assert main(["simulate", "png_lc", "--tier", "emulated", "--n", "4", "--preset", "smoke"]) == 2
+    from cosmotransfer.png_response import Response
+
+    deg = 4
+    a, b = np.zeros((5, deg + 1)), np.zeros((5, deg + 1))
+    a[0, 0], a[0, 1], a[1, 0], b[0, 0] = 2e-5, 1e-5, -4e-6, 1e-9
+    resp = {shape: Response(shape, a, b, (np.log(0.0126), np.log(0.5)), 2.0e-9, 0.75) for shape in ("local", "equilateral")}
+    path.write_text(json.dumps({"shapes": {shape: r.as_json() for shape, r in resp.items()}}))
+    return resp
+
+
+def test_png_is_hmcode_times_the_calibrated_response_times_gamma(tmp_path, monkeypatch):
+    table = tmp_path / "png.json"
+    resp = _toy_png_table(table)
+    monkeypatch.setattr(emulate, "table_file", lambda: table)
+    params, seeds = design("png_lc", 2), sim_seeds("png_lc", 2)  # ΛCDM at the fiducial: one CAMB run
+    s = emulate.settings(None, ("pk",)) | emulate.design_settings(params)
+    assert s["png_response"]["file"] == "png.json" and emulate.design_settings(FID[None]) == {}
+    out = emulate.run_chunk(params, seeds, s, "cpu")["pk"]
+    gauss = params[1].copy()
+    gauss[PARAM_NAMES.index("fNL_loc")] = 0.0
+    k, _, _ = emulate.shell_modes(BOX)
+    f = params[1, PARAM_NAMES.index("fNL_loc")]
+    sp = cosmology.Spectra(gauss)
+    mean = emulate.bin_average(sp.nonlinear(k) * resp["local"](k, gauss, f, sp.A_s))
+    assert np.allclose(out[1], emulate.sample_variance(mean, seeds[1]), rtol=1e-6, atol=0)
+    # another table (a new calibration) is refused for a suite made with this one
+    table.write_text(table.read_text().replace("2e-05", "3e-05"))
+    with pytest.raises(ConfigError, match="regenerate"):
+        emulate.run_chunk(params, seeds, s, "cpu")
+
+
+def test_png_outside_the_calibration_is_a_clear_error():
+    with pytest.raises(ConfigError, match="--tier simulated"):
+        emulate.check_design(with_params(fNL_equil=300.0, Mnu=0.3))
+    with pytest.raises(ConfigError, match="--tier simulated"):
+        emulate.mean_pk(with_params(fNL_loc=100.0, w=-0.9))
+
+
+def test_png_without_its_table_names_the_command(tmp_path, monkeypatch):
+    monkeypatch.setattr(emulate, "table_file", lambda: tmp_path / "missing.json")
+    with pytest.raises(DataFileError, match="validate-engine png"):
+        SuiteRun("png_lc", "emulated", n=4, preset="smoke")
 
 
 def test_default_statistics_are_what_the_tier_makes(isolated_cache):
@@ -277,7 +317,7 @@ def test_shipped_quijote_validation_table(quijote_dir):
 # --------------------------------------------------------------------------------------
 # Shipped data: manifests and the proof that the files come from this code
 # --------------------------------------------------------------------------------------
-SHIPPED = ("bsq", "nwlh", "mg")  # the emulated suites the project ships under data/emulated/
+SHIPPED = ("bsq", "nwlh", "mg", "png_eq", "png_lc")  # the emulated suites the project ships under data/emulated/
 
 
 @pytest.mark.parametrize("suite", SHIPPED)

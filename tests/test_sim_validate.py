@@ -187,6 +187,26 @@ def test_physics_check_at_smoke_size(isolated_cache):
     assert shown.shape[0] == len(validate.PHYSICS_CASES) and "reference" in shown.columns
 
 
+def test_png_check_at_smoke_size(isolated_cache):
+    """The calibration's machinery on a small design at smoke size: every cosmology's five runs share a
+    seed, the pairs' odd parts are the same-seed ratios, positive f_NL raises the small-scale power, and
+    the fit reproduces from the recorded pairs; one-loop PT is recorded at the low-k bins."""
+    from cosmotransfer.config import PNG_RESPONSE
+    from cosmotransfer.png_response import RUNS, read_responses_from
+
+    cal = {**PNG_RESPONSE, "n_cosmologies": 8, "held_out_every": 4}
+    t = validate.png_check(SMOKE, progress=False, calibration=cal)
+    assert t["n_sims"] == 8 * len(RUNS) and sum(t["held_out"]) == 2 and len(t["a_s"]) == 8
+    resp = read_responses_from(t)
+    k = np.asarray(t["k"])
+    for shape, row in t["shapes"].items():
+        odd = np.asarray(row["odd"])
+        assert odd.shape == (8, len(k)) and np.median(odd[:, k > 0.2]) > 0
+        assert set(row["held_out"]) == {"rms", "max", "signal_rms"} and len(row["pt"]["one_loop"]) == len(t["k_pt"])
+        assert resp[shape](k, np.asarray(t["theta"][0]), 0.0, t["a_s"][0]) == pytest.approx(1.0)
+    assert validate.png_check(SMOKE, progress=False, calibration=cal) == t  # cached boxes: the same table
+
+
 def test_bad_input_gets_one_clear_error(tmp_path):
     with pytest.raises(ConfigError, match="valid: hmcode, quijote, corners, steps, physics"):
         validate.write_check("quijote2")
@@ -200,7 +220,7 @@ def test_bad_input_gets_one_clear_error(tmp_path):
 
 # --- the shipped paper-preset tables (made with `cosmotransfer validate-engine`) -------------
 def _shipped(check: str) -> dict:
-    path = validate.table_path(check, "paper")
+    path = paths.engine_table(check, "paper")
     if not path.is_file():
         pytest.skip(f"{path} not made yet")
     return validate.read_check(check, "paper")

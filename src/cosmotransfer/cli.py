@@ -6,7 +6,7 @@
     cosmotransfer verify [FILE ...]             check suite files against their manifests
     cosmotransfer validate-emulated [--quijote DIR]
                                                 emulated tier vs the real Quijote LH → data/reference/
-    cosmotransfer validate-engine {hmcode,quijote,corners,steps,physics,marks} [--preset P] [--seeds N] [--n N] [--rows N] [--steps N] [--shard i/n]
+    cosmotransfer validate-engine {hmcode,quijote,corners,steps,physics,marks,png} [--preset P] [--seeds N] [--n N] [--rows N] [--steps N] [--shard i/n]
                                                 the engine vs HMcode / the real Quijote LH → data/reference/
     cosmotransfer convert-quijote [--quijote DIR]
                                                 the real Quijote summaries → data/quijote/ (+ manifests)
@@ -175,7 +175,7 @@ def main(argv: list[str] | None = None) -> int:
     q.set_defaults(func=_cmd_validate_emulated)
 
     e = sub.add_parser("validate-engine", help="compare the engine with HMcode-2020, the real Quijote latin hypercube, or its physics references")
-    e.add_argument("check", choices=["hmcode", "quijote", "corners", "steps", "physics", "marks"])
+    e.add_argument("check", choices=["hmcode", "quijote", "corners", "steps", "physics", "marks", "png"])
     e.add_argument("--preset", default="paper", help=f"simulation preset: {', '.join(SIM_PRESETS)} (default paper)")
     e.add_argument("--seeds", type=int, default=5, help="hmcode: boxes per cosmology (default 5)")
     e.add_argument("--n", type=int, default=None, help="quijote, marks: cosmologies of the latin hypercube (default 50, 8)")

@@ -157,6 +157,21 @@ PHYSICS_TOLERANCE = {"Mnu": 0.02, "Mnu_As": 0.02, "fR0": 0.03, "s8": 0.02}
 #: The expected size of the local-PNG P(k) response: the prototype measurement the engine's physics
 #: was specified against (per cent, at f_NL^loc = +100); the engine page draws it beside the engine's
 PNG_PROTOTYPE = {"fNL_loc": 100.0, "k": (0.1, 0.3, 0.5), "percent": (0.5, 1.3, 1.7)}
+#: The PNG response of the emulated tier (:mod:`cosmotransfer.png_response`), calibrated on paired engine
+#: runs (same seed with and without f_NL) at ``preset``: ``n_cosmologies`` latin-hypercube points over the
+#: equilateral suite's (Ωm, h, n_s, σ8) prior, the fiducial first, each run Gaussian and at ±f for both
+#: shapes, |f| drawn in [``f_min_fraction``, 1] × the prior edge; every ``held_out_every``-th cosmology
+#: (from the second) is held out of the fit to measure its error. The fit: R − 1 = f A(k; θ) + f² B(k; θ),
+#: A and B linear in θ times (A_s/A_s^fid)^``as_power`` (B: twice the power), polynomials of degree
+#: ``k_degree`` in ln k. The one-loop comparison: the bins with ``pt_k_min`` < k ≤ ``pt_k_max`` [h/Mpc]
+#: (the first bin of a 500 Mpc/h box has 13 independent modes: the fit is not constrained there), where
+#: fit/PT must lie within 1 ± ``pt_tolerance`` (one loop over-predicts towards k ≈ 0.15 at z = 0). The
+#: shipped table is also held to a held-out error below every Quijote bin's sample variance in each
+#: k range. ``f_ref``: the f_NL at which the pages quote a shape's response.
+PNG_RESPONSE = {"preset": "book", "n_cosmologies": 20, "held_out_every": 4, "f_min_fraction": 0.3,
+                "design_seed": 107, "seed_base": 950_000, "k_degree": 4, "as_power": 0.75,
+                "pt_k_min": 0.025, "pt_k_max": 0.15, "pt_tolerance": 0.3,
+                "f_ref": {"local": 100.0, "equilateral": 600.0}}
 
 
 # --------------------------------------------------------------------------------------

@@ -18,7 +18,8 @@ from .suites import get_suite
 SIMULATED_ONLY_STATS = ("mpk",)
 
 
-#: Suites whose physics only the simulated tier has (primordial non-Gaussianity).
+#: Suites read from the simulated tier unless a case names another (primordial non-Gaussianity: the
+#: emulated tier has it only through the engine-calibrated response, in the cases that say so).
 SIMULATED_ONLY_SUITES = ("png_eq", "png_lc")
 
 

@@ -5,7 +5,9 @@ For each design point (a full parameter vector θ and a simulation seed):
 1. the GR total-matter spectrum at z = 0 — CAMB HMcode-2020, σ8-normalised
    (:class:`cosmotransfer.cosmology.Spectra`; massive ν and constant w included);
 2. for f(R) points, times the Hu–Sawicki response P_fR/P_GR of ``fremu`` at the same Mν
-   (:func:`cosmotransfer.cosmology.fR_boost`);
+   (:func:`cosmotransfer.cosmology.fR_boost`); for PNG points (f_NL^loc or f_NL^equil ≠ 0), times
+   the response R(k; θ, f_NL) the particle-mesh engine measured in paired runs
+   (:mod:`cosmotransfer.png_response`, the shipped table ``data/reference/engine_vs_png_book.json``);
 3. averaged over the lattice modes of each of the 79 Quijote bins — the mean of P(|k|) over
    every k = k_F n with |n| in the shell, exactly as a measured bin averages its modes (at the
    bin's mean k instead, the first bin would be 1.4 % off);
@@ -15,11 +17,12 @@ For each design point (a full parameter vector θ and a simulation seed):
 
 The tier always mimics the 1 Gpc/h Quijote box (``config.BOX``) and its 79 bins, whatever
 scale preset is asked for (a preset's particle-mesh settings do not apply here). It has no
-density field, so it makes no marked P(k) and no primordial non-Gaussianity: asking for either
-is a :class:`~cosmotransfer.config.ConfigError` that names the simulated tier.
+density field, so it makes no marked P(k), and PNG only where the response was calibrated
+(:func:`cosmotransfer.png_response.check_calibrated`): asking for more is a
+:class:`~cosmotransfer.config.ConfigError` that names the simulated tier.
 
-The runner contract (``CHUNK``, :func:`settings`, :func:`run_chunk`) is described in
-:mod:`cosmotransfer.simulate`.
+The runner contract (``CHUNK``, :func:`settings`, :func:`design_settings`, :func:`run_chunk`) is
+described in :mod:`cosmotransfer.simulate`.
 """
 from __future__ import annotations
 
@@ -30,13 +33,13 @@ from pathlib import Path
 import numpy as np
 
 from .config import BOX, K_MAX, N_KBINS, PARAM_NAMES, ConfigError, SimPreset
-from .cosmology import Spectra, camb_settings, fR_boost, fr_settings
+from .cosmology import Spectra, camb_settings, fR_boost, fr_settings, spectra_at
+from .png_response import SHAPES, check_calibrated, png_factor, read_responses, table_file
 from .stats import kbins
 
 CHUNK = 50  # design points per work unit: ≈ 20–40 s on one core
 #: The statistics this tier can make.
 STATISTICS = ("pk",)
-_FNL = [PARAM_NAMES.index("fNL_loc"), PARAM_NAMES.index("fNL_equil")]
 _FR0 = PARAM_NAMES.index("fR0")
 
 
@@ -70,13 +73,31 @@ def settings(preset: SimPreset | None = None, statistics=("pk",)) -> dict:
 
 
 def check_design(params: np.ndarray) -> None:
-    """Raise :class:`ConfigError` for design points this tier cannot emulate (PNG)."""
-    params = np.atleast_2d(params)
-    if np.any(params[:, _FNL] != 0.0):
-        raise ConfigError(
-            "the emulated tier has no primordial non-Gaussianity (f_NL ≠ 0 needs the initial conditions of a "
-            "density field): use the simulated tier (--tier simulated) for the PNG suites"
-        )
+    """Raise :class:`ConfigError` for design points this tier cannot emulate (PNG outside the calibration)."""
+    check_calibrated(params)
+
+
+def _has_png(params: np.ndarray) -> bool:
+    return bool(np.any(np.atleast_2d(params)[:, [PARAM_NAMES.index(n) for n in SHAPES.values()]] != 0.0))
+
+
+def design_settings(params: np.ndarray) -> dict:
+    """Settings a design adds to :func:`settings`: for PNG points, the response table's name and sha256
+    (so a suite is remade when the calibration changes); nothing otherwise."""
+    if not _has_png(params):
+        return {}
+    from .store import sha256_file
+
+    path = table_file()
+    read_responses(path)  # a clear error now if it is missing or corrupted
+    return {"png_response": {"file": path.name, "sha256": sha256_file(path),
+                             "model": "P * R, R - 1 = f A(k; theta) + f^2 B(k) (cosmotransfer.png_response)"}}
+
+
+@lru_cache(maxsize=None)
+def _responses(sha256: str) -> dict:
+    """The calibrated responses, read once per process (keyed by the table's sha256)."""
+    return read_responses(table_file())
 
 
 @lru_cache(maxsize=None)
@@ -115,7 +136,14 @@ def mean_pk(theta) -> np.ndarray:
     theta = np.asarray(theta, dtype=np.float64)
     check_design(theta)
     k, _, _ = shell_modes(BOX)
-    p = Spectra(theta).nonlinear(k)
+    if _has_png(theta):
+        # the Gaussian cosmology's spectrum (one CAMB solution for all of the local suite's f_NL)
+        gauss = theta.copy()
+        gauss[[PARAM_NAMES.index(n) for n in SHAPES.values()]] = 0.0
+        sp = spectra_at(gauss)
+        p = sp.nonlinear(k) * png_factor(k, theta, sp.A_s, _responses(design_settings(theta)["png_response"]["sha256"]))
+    else:
+        p = Spectra(theta).nonlinear(k)
     if theta[_FR0] != 0.0:
         p = p * fR_boost(theta, k)
     return bin_average(p)
@@ -127,9 +155,9 @@ def sample_variance(pk_mean: np.ndarray, seed: int) -> np.ndarray:
     return pk_mean * np.random.default_rng(int(seed)).gamma(shape=nk, scale=1.0 / nk)
 
 
-def _check_settings(given: dict) -> None:
-    """Refuse settings this code would not record; only warn when just a package version differs."""
-    here = settings(None, tuple(given.get("statistics", STATISTICS)))
+def _check_settings(given: dict, params: np.ndarray) -> None:
+    """Refuse settings this code would not record for ``params``; only warn when just a package version differs."""
+    here = settings(None, tuple(given.get("statistics", STATISTICS))) | design_settings(params)
     versions = {"camb": "camb_version", "fR": "fremu_version"}
 
     def strip(d):
@@ -152,9 +180,9 @@ def run_chunk(params: np.ndarray, seeds: np.ndarray, settings: dict, device: str
     (they are checked against what this code would record, so a file cannot be silently
     re-made with other spectra).
     """
-    _check_settings(settings)
     params = np.atleast_2d(np.asarray(params, dtype=np.float64))
     check_design(params)
+    _check_settings(settings, params)
     pk = np.stack([sample_variance(mean_pk(theta), seed) for theta, seed in zip(params, np.asarray(seeds))])
     return {"pk": pk.astype(np.float32)}
 

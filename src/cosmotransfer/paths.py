@@ -65,6 +65,11 @@ def preset_suite_file(suite: str, tier: str, preset: str) -> Path:
     return suite_file(suite, tier, root=CACHE_DIR / "suites" / preset)
 
 
+def engine_table(check: str, preset: str) -> Path:
+    """Where ``cosmotransfer validate-engine CHECK --preset PRESET`` writes its table (shipped)."""
+    return DATA_DIR / "reference" / f"engine_vs_{check}_{preset}.json"
+
+
 def cache_dir(stage: str, key: str) -> Path:
     """Cache folder of one expensive stage run, named by the hash of its inputs."""
     return CACHE_DIR / stage / key

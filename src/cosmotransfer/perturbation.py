@@ -95,3 +95,71 @@ def matter_power(theta, k) -> np.ndarray:
         pcb, f_cb = pm, 1.0
     p22, p13 = one_loop(kt, pcb, k)
     return np.exp(np.interp(np.log(k), np.log(kt), np.log(pm))) + f_cb**2 * (p22 + p13)
+
+
+def _png_bispectrum(shape: str, p1, p2, p3):
+    """The primordial bispectrum B_Φ per unit f_NL of ``shape`` ("local" or "equilateral") from the
+    three P_Φ (the templates of :mod:`cosmotransfer.sim.png`)."""
+    pair = p1 * p2 + p2 * p3 + p3 * p1
+    if shape == "local":
+        return 2.0 * pair
+    if shape == "equilateral":
+        c1, c2, c3 = np.cbrt(p1), np.cbrt(p2), np.cbrt(p3)
+        perm = (c1 * c2**2 * p3 + c1 * c3**2 * p2 + c2 * c1**2 * p3 + c2 * c3**2 * p1
+                + c3 * c1**2 * p2 + c3 * c2**2 * p1)
+        return 6.0 * (-pair - 2.0 * (c1 * c2 * c3) ** 2 + perm)
+    raise ValueError(f"unknown PNG shape {shape!r}; valid: local, equilateral")
+
+
+def png_p12(theta, k, shape: str) -> np.ndarray:
+    """The one-loop PNG term of the matter P(k) per unit f_NL, P_12(k) [(Mpc/h)³] at ``k`` (n,) [h/Mpc].
+
+    ``P_12(k) = 2 ∫ d³q/(2π)³ F2(q, k − q) B_0(k, q, |k − q|)`` (Taruya, Koyama & Matsubara 2008),
+    ``B_0 = M(k₁)M(k₂)M(k₃) B_Φ`` the linear matter bispectrum the primordial one of ``shape``
+    leaves at z = 0, with the engine's transfer M = √(P_L/P_Φ) (σ8-matched A_s, CAMB's pivot; see
+    :mod:`cosmotransfer.sim.png`). The integrand is symmetric under q ↔ k − q, so it is taken
+    twice over the half q < |k − q| (:func:`half_domain`), which keeps the grid off the p → 0 end.
+    ``(ΔP/P)`` at first order in f_NL is P_12/P: compare it with the odd part of a paired response.
+    """
+    from .config import PARAM_NAMES
+    from .sim.linear import linear_table, primordial_amplitude, table_k
+    from .sim.png import bardeen_power
+
+    theta = np.asarray(theta, dtype=np.float64)
+    p = _power_law_ends(table_k(), linear_table(theta))
+    a_s, ns, h = primordial_amplitude(theta), theta[PARAM_NAMES.index("ns")], theta[PARAM_NAMES.index("h")]
+
+    def p_phi(q):
+        return bardeen_power(q, a_s, ns, h)
+
+    def m(q):
+        return np.sqrt(p(q) / p_phi(q))
+
+    out = []
+    for kk in np.atleast_1d(np.asarray(k, dtype=np.float64)):
+        r, s, f2, wx = half_domain(kk)
+        b0 = m(kk) * m(kk * r) * m(kk * s) * _png_bispectrum(shape, p_phi(kk), p_phi(kk * r), p_phi(kk * s))
+        out.append(2.0 * half_domain_integral(kk, r, f2 * b0, wx))
+    return np.array(out)
+
+
+def half_domain(k: float) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """The grid of a symmetric mode-coupling integral over q at one ``k`` [h/Mpc], on the half
+    q < |k − q| (x = cos(k, q) < 1/(2r)): ``r`` (N_R, 1) = q/k, ``s`` (N_R, N_X) = |k − q|/k, the
+    symmetrised kernel ``F2(q, k − q)`` (N_R, N_X) and the Gauss–Legendre weights ``wx`` in x."""
+    t, wt = leggauss(N_X)
+    r = np.geomspace(R_MIN, max(R_MAX, Q_MAX / k), N_R)[:, None]
+    x_hi = np.minimum(1.0, 1.0 / (2.0 * r))
+    x = (x_hi + 1.0) / 2.0 * t[None, :] + (x_hi - 1.0) / 2.0
+    wx = (x_hi + 1.0) / 2.0 * wt[None, :]
+    s = np.sqrt(1.0 + r**2 - 2.0 * r * x)
+    mu = (r * x - r**2) / (r * s)  # cosine between q and k − q
+    f2 = 5.0 / 7.0 + mu / 2.0 * (r / s + s / r) + 2.0 / 7.0 * mu**2
+    return r, s, f2, wx
+
+
+def half_domain_integral(k: float, r: np.ndarray, integrand: np.ndarray, wx: np.ndarray) -> float:
+    """``∫ d³q/(2π)³ g`` over all q of an integrand symmetric under q ↔ k − q, given on
+    :func:`half_domain`'s grid: twice the half, d³q/(2π)³ = k³ r² dr dx/(4π²), ∫ dr = ∫ d ln r · r."""
+    inner = np.sum(integrand * wx, axis=1)
+    return 2.0 * k**3 / (4 * np.pi**2) * float(np.trapezoid(inner * r[:, 0] ** 3, np.log(r[:, 0])))

@@ -120,6 +120,19 @@ def transfer_verdict(curve: pd.DataFrame, param: str, variant: str = "dummy") ->
     return TransferVerdict(param, r, g, verdict)
 
 
+def prior_mean_text(curve: pd.DataFrame, param: str, n: int, variants: tuple[str, ...] = ("scratch", "dummy")) -> str:
+    """One parameter's test MSE at budget ``n`` beside the prior-mean MSE, as the prose quotes it:
+    each variant's median and 16–84 % band over seeds, then 1/12 (targets scaled to [0, 1])."""
+    c = curve[(curve.param == param) & (curve.N == n)]
+    if c.empty:
+        raise KeyError(f"no curve for {param!r} at N = {n}")
+    parts = []
+    for v in variants:
+        row = c[c.variant == v].iloc[0]
+        parts.append(f"{v} {row['median']:.4f} ({row['lo']:.4f}–{row['hi']:.4f})")
+    return f"{', '.join(parts)} vs {PRIOR_MEAN_MSE:.4f} for the prior mean"
+
+
 def where_it_loses(curve: pd.DataFrame, variant: str, param: str = "total") -> str:
     """Where ``variant`` loses to scratch in one case: the budgets at which its median ``param`` MSE
     exceeds scratch's by more than ``TRANSFER_VERDICT["worse"]``, with the largest ratio — e.g.

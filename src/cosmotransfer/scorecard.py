@@ -53,9 +53,9 @@ FINDINGS: tuple[Finding, ...] = (
     Finding("fr", "f(R) + Mν with P(k): transfer saves ≈ 10×", "≈ 10×", "savings", "04_modified_gravity",
             {"emulated": ("fr_pk",)}),
     Finding("png_eq", "equilateral PNG: a consistent gain on nearly all parameters", "gain on nearly all",
-            "gain_most", "05_png", {"CPU-simulated": ("png_eq",)}),
+            "gain_most", "05_png", {"emulated": ("png_eq_emu",), "CPU-simulated": ("png_eq",)}),
     Finding("png_lc", "local PNG with ΛCDM fixed: no gain (nothing shared to transfer)", "no gain", "no_gain",
-            "05_png", {"CPU-simulated": ("png_lc",)}),
+            "05_png", {"emulated": ("png_lc_emu",), "CPU-simulated": ("png_lc",)}),
     Finding("mpk", "marked P(k): negative transfer on σ8 and Mν at small N (real: P → MP as the paper; "
             "CPU-simulated: MP → MP)",
             "negative on σ8 and Mν", "negative", "03_neutrinos",

@@ -12,6 +12,9 @@ Each tier module provides
 ``settings(preset, statistics) -> dict``
     the JSON-able settings that determine its output (recorded in the file and hashed into
     the cache key); raises :class:`~cosmotransfer.config.ConfigError` for what it cannot do;
+``check_design(params)``, ``design_settings(params) -> dict`` (optional)
+    refuse design points the tier cannot make; add the settings a design needs beyond those
+    (e.g. the table a response is read from);
 ``run_chunk(params, seeds, settings, device) -> dict``
     ``params`` (m, 10) float64, ``seeds`` (m,) int64 → ``{"pk": (m, 79) float32, ...}``,
     plus ``"derived_<name>"`` (m,) columns where the tier computes any.
@@ -96,9 +99,11 @@ class SuiteRun:
         self.seeds = sim_seeds(self.suite, self.n)
         if not statistics:  # default: the suite's statistics that this tier can make
             statistics = tuple(s for s in self.suite.statistics if s in getattr(self.tier, "STATISTICS", self.suite.statistics))
-        self.settings = self.tier.settings(sim_preset, tuple(statistics))
-        if hasattr(self.tier, "check_design"):  # e.g. no PNG in the emulated tier: fail before any work
+        if hasattr(self.tier, "check_design"):  # e.g. PNG outside the emulated tier's calibration: fail before any work
             self.tier.check_design(self.params)
+        self.settings = self.tier.settings(sim_preset, tuple(statistics))
+        if hasattr(self.tier, "design_settings"):  # e.g. the emulated tier's PNG response table
+            self.settings = {**self.settings, **self.tier.design_settings(self.params)}
         self.meta = {
             "suite": self.suite.name,
             "tier": tier,

@@ -103,6 +103,11 @@ CASES: dict[str, Case] = {
         Case("fr_pk", "f(R) + massive neutrinos, P(k)", "mg", "pk"),
         Case("png_eq", "equilateral PNG, P(k)", "png_eq", "pk"),
         Case("png_lc", "local PNG (ΛCDM fixed), P(k)", "png_lc", "pk"),
+        # the PNG suites at Quijote's volume and bins: HMcode × the engine-calibrated response × one
+        # 1 Gpc/h box's sample variance, pre-trained on the emulated BSQ; budgets to the pool (700)
+        *(Case(f"{suite}_emu", f"{title}, P(k), emulated (1 Gpc/h, engine-calibrated response)", suite, "pk",
+               tier="emulated", pretrain_tier="emulated", include_pool=True)
+          for suite, title in (("png_eq", "equilateral PNG"), ("png_lc", "local PNG (ΛCDM fixed)"))),
         # the real Quijote nwLH, pre-trained on the real ΛCDM latin hypercube or the emulated BSQ
         real_case("mnu_pk_q", "real nwLH, P(k); pre-trained on the real LH", "pk", "quijote_lh"),
         real_case("mnu_pk_q_emu", "real nwLH, P(k); pre-trained on the emulated BSQ", "pk", "emulated_bsq"),

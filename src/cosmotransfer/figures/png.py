@@ -69,3 +69,42 @@ def initial_density_skewness(deltas: dict, skew: dict, theory: dict | None = Non
     axes[1].set_ylabel(r"skewness $\gamma_1$ of $\delta_0$")
     axes[1].legend(fontsize=8)
     return fig
+
+
+def response_calibration(curves: dict, k_box: np.ndarray, noise_box: np.ndarray, prototype: dict | None = None):
+    """The emulated tier's PNG response against its checks (:func:`cosmotransfer.png_response.calibration_curves`).
+
+    One panel per shape: the fitted first-order response at the fiducial (line), the fiducial pair it
+    was fitted with (dots), one-loop PT at low k (dashed), the regression slopes of the CPU-preset
+    suite (error bars) and of the emulated suite of the same design (band) and, for the local shape, ``prototype`` {"k", "ratio", "label"} (crosses). Last panel:
+    the held-out rms error of the fit per bin beside ``noise_box`` (n,) [%], one 1 Gpc/h box's
+    sample variance 100/√N_k at ``k_box``.
+    """
+    fig, axes = plt.subplots(1, len(curves) + 1, figsize=(13, 3.9), constrained_layout=True)
+    for ax, (shape, c) in zip(axes, curves.items()):
+        ax.semilogx(c["k"], c["pair"], ".", color="0.6", label="fiducial pair (engine, 500 Mpc/h)")
+        ax.semilogx(c["k"], c["fit"], "C0-", label="fit at the fiducial")
+        ax.semilogx(c["k_pt"], c["pt"], "C3--", label="one-loop PT ($P_{12}/P$)")
+        if "small" in c:
+            ax.fill_between(c["k_emu"], c["emu"] - c["emu_err"], c["emu"] + c["emu_err"], color="C2", alpha=0.3,
+                            label="emulated suite (1 Gpc/h), regression slope")
+            ax.errorbar(c["k_small"], c["small"], c["small_err"], fmt="s", ms=3, color="C2", capsize=2,
+                        label="CPU-preset suite (250 Mpc/h), same design")
+        if shape == "local" and prototype is not None:
+            ax.plot(prototype["k"], prototype["ratio"], "kx", label=prototype.get("label", "prototype"))
+        ax.axhline(0.0, color="k", lw=0.8)
+        ax.xaxis.set_minor_formatter(NullFormatter())
+        ax.set_xlabel(r"$k$ [$h$/Mpc]")
+        ax.set_ylabel(rf"first-order $\Delta P/P$ at $f_{{\rm NL}} = {c['f_ref']:+.0f}$ [%]")
+        ax.set_title(shape)
+        ax.legend(fontsize=7)
+    ax = axes[-1]
+    for i, (shape, c) in enumerate(curves.items()):
+        ax.loglog(c["k"], c["residual"], color=f"C{i}", label=f"{shape}: held-out fit error")
+    ax.loglog(k_box, noise_box, "k:", label="one 1 Gpc/$h$ box: $1/\\sqrt{N_k}$")
+    ax.xaxis.set_minor_formatter(NullFormatter())
+    ax.set_xlabel(r"$k$ [$h$/Mpc]")
+    ax.set_ylabel("rms error [%]")
+    ax.set_title("fit error vs sample variance")
+    ax.legend(fontsize=7)
+    return fig

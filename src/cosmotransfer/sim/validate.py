@@ -6,6 +6,7 @@
     cosmotransfer validate-engine steps   [--preset paper] [--steps 20] [--rows 8] [--device cpu] [--quijote DIR]
     cosmotransfer validate-engine physics [--preset paper] [--device cpu]
     cosmotransfer validate-engine marks   [--preset paper] [--n 8] [--device cpu] [--quijote DIR]
+    cosmotransfer validate-engine png     --preset book [--device cpu]
 
 * ``hmcode`` — P(k) over CAMB's HMcode-2020 at k ≈ 0.1, 0.3, 0.5 h/Mpc (the bins nearest),
   mean and spread over ``seeds`` realisations, at the fiducial cosmology and the four
@@ -22,6 +23,8 @@
   (:func:`physics_check`).
 * ``marks`` — which top-hat window of the mark Quijote's MP(k) follows: (MP/P)_sim/(MP/P)_Quijote at
   ``n`` LH cosmologies for each window of ``MARK_WINDOWS``, from the same particles (:func:`marks_check`).
+* ``png`` — the PNG response R(k; θ, f_NL) of the emulated tier from paired runs (same seed with and
+  without f_NL), fitted, with its held-out error and one-loop PT at low k (:func:`png_check`).
 * ``quijote`` — P(k) and MP(k) over the real Quijote latin hypercube's, per k bin (median and
   16–84 %), for ``n`` of its 2,000 cosmologies spread evenly over the file. Our boxes have
   their own seeds, not Quijote's initial conditions, so each ratio carries both boxes'
@@ -537,22 +540,73 @@ def physics_check(preset: str | SimPreset = "paper", seed_index: int = 0, device
             "k_spt": float(kb.k[i01]), "fr_linear_k": FR_LINEAR_K, "cases": cases, "cosine": cosine, "s_per_sim": s_per_sim}
 
 
-def table_path(check: str, preset: str) -> Path:
-    """Where the table of ``check`` ("hmcode", "quijote" or "physics") at a named preset is written."""
-    return paths.DATA_DIR / "reference" / f"engine_vs_{check}_{preset}.json"
+def png_check(preset: str | SimPreset = "book", device: str = "cpu", progress: bool = True,
+              shard: tuple[int, int] = (0, 1), calibration: dict | None = None) -> dict | None:
+    """The PNG response of the emulated tier, calibrated on paired engine runs (:mod:`cosmotransfer.png_response`).
+
+    Runs the design of :data:`~cosmotransfer.config.PNG_RESPONSE` (each cosmology Gaussian and at ±f
+    of both shapes, one seed), fits R(k; θ, f) per shape on the cosmologies not held out, and
+    records the fit's coefficients, its error on the held-out pairs per :data:`MARK_K_RANGES`
+    range, the measured odd and even parts of every pair, and at k ≤ ``pt_k_max`` the fit's and
+    the fiducial pair's first-order response against one-loop PT's P_12/P at the fiducial
+    (:func:`cosmotransfer.perturbation.png_p12`). Returns a JSON-able dict (``None`` for a partial
+    ``shard``). ``calibration`` replaces :data:`~cosmotransfer.config.PNG_RESPONSE` (the tests' small design).
+    """
+    from ..config import PNG_RESPONSE
+    from ..perturbation import matter_power, png_p12
+    from ..png_response import SHAPES, design, fit_response, held_out_error, pair_parts
+    from .linear import primordial_amplitude
+
+    cal = calibration or PNG_RESPONSE
+    pre = get_sim_preset(preset)
+    des = design(cal)
+    params, seeds = des.runs()
+    sims, s_per_sim = simulate_cached(params, seeds, pre, device, progress, shard)
+    if sims is None:
+        return None
+    kb = kbins(pre.box)
+    parts = pair_parts(sims["pk"], des)
+    train, held = ~des.held_out, des.held_out
+    fid = des.theta[0]
+    a_s = np.array([primordial_amplitude(t) for t in des.theta])  # σ8-matched, cached beside each linear table
+    low = kb.k <= cal["pt_k_max"]
+    p_loop = matter_power(fid, kb.k[low])
+    shapes = {}
+    for shape in SHAPES:
+        odd, even, f = parts[shape]["odd"], parts[shape]["even"], des.f[shape]
+        resp = fit_response(shape, kb.k, kb.n_modes, des.theta[train], a_s[train], odd[train], even[train], a_s[0],
+                            cal["as_power"], cal["k_degree"])
+        shapes[shape] = {
+            **resp.as_json(), "f": f.tolist(), "odd": odd.tolist(), "even": even.tolist(),
+            "held_out": held_out_error(resp, kb.k, des.theta[held], a_s[held], f[held], odd[held], even[held],
+                                       MARK_K_RANGES),
+            "in_sample": held_out_error(resp, kb.k, des.theta[train], a_s[train], f[train], odd[train], even[train],
+                                        MARK_K_RANGES),
+            "pt": {"fit": resp.parts(kb.k[low], fid, a_s[0])[0].tolist(), "fiducial_pair": odd[0, low].tolist(),
+                   "one_loop": (png_p12(fid, kb.k[low], shape) / p_loop).tolist()},
+        }
+    return {"what": "the matter P(k) response to f_NL from paired engine runs (same seed with and without "
+                    "f_NL), fitted as R - 1 = f A(k; theta) + f^2 B(k) (cosmotransfer.png_response)",
+            "preset": asdict(pre), "settings": make_settings(pre), "device": str(device),
+            "calibration": dict(cal), "theta": des.theta.tolist(), "a_s": a_s.tolist(), "seeds": des.seeds.tolist(),
+            "held_out": des.held_out.tolist(), "k": kb.k.tolist(), "n_modes": kb.n_modes.tolist(),
+            "k_ranges": [list(r) for r in MARK_K_RANGES], "k_pt": kb.k[low].tolist(), "shapes": shapes,
+            "s_per_sim": s_per_sim, "n_sims": int(len(seeds)),
+            "cpu_seconds": None if s_per_sim is None else float(s_per_sim * len(seeds)),
+            "cpu_seconds_note": "median seconds per simulation (one process, as recorded when each box was made) x simulations"}
 
 
 def write_check(check: str, preset: str = "paper", out: Path | None = None, **kwargs) -> Path | None:
     """Run ``check`` (a key of ``runs`` below) and write its table atomically; returns the path
     (``None`` after a partial shard, which writes nothing)."""
     runs = {"hmcode": hmcode_check, "quijote": quijote_check, "corners": corners_check, "steps": steps_check,
-            "physics": physics_check, "marks": marks_check}
+            "physics": physics_check, "marks": marks_check, "png": png_check}
     if check not in runs:
         raise ConfigError(f"unknown engine check {check!r}; valid: {', '.join(runs)}")
     table = runs[check](preset=preset, **kwargs)
     if table is None:
         return None
-    out = Path(out or table_path(check, preset))
+    out = Path(out or paths.engine_table(check, preset))
     text = json.dumps(table, indent=1, sort_keys=True) + "\n"
     atomic_write(out, lambda tmp: Path(tmp).write_text(text))
     return out
@@ -560,7 +614,7 @@ def write_check(check: str, preset: str = "paper", out: Path | None = None, **kw
 
 def read_check(check: str, preset: str = "paper", path: Path | None = None) -> dict:
     """A table written by :func:`write_check`; a clear error naming the command if it is missing."""
-    path = Path(path or table_path(check, preset))
+    path = Path(path or paths.engine_table(check, preset))
     try:
         return json.loads(path.read_text())
     except (OSError, ValueError) as e:
