@@ -86,14 +86,14 @@ NOT_BUILT = "not built at this scale (see the note above)"
 # How big is the signal against the noise? At $k \approx 0.5\,h$/Mpc one bin of a
 # {glue:text}`sim_box` Mpc/h box has a sample variance of {glue:text}`png_noise_cpu`, one bin of
 # Quijote's 1 Gpc/h box {glue:text}`png_noise_quijote`. The engine's paired runs put the matter
-# P(k) response at the fiducial at {glue:text}`png_resp_loc` for $f_{\rm NL}^{\rm loc} = +100$ and
+# P(k) response $R - 1$ (both orders in f_NL) at the fiducial at {glue:text}`png_resp_loc` for $f_{\rm NL}^{\rm loc} = +100$ and
 # {glue:text}`png_resp_eq` for $f_{\rm NL}^{\rm equil} = +600$, the edge of its prior (the local
-# prior reaches $|f_{\rm NL}^{\rm loc}| = 300$, three times the quoted value), and the response grows
-# roughly as $A_s^{3/4}$: an order of magnitude larger at the lowest Ωm of the equilateral prior.
+# prior reaches $|f_{\rm NL}^{\rm loc}| = 300$, three times the quoted value); across the equilateral
+# prior the response grows with the primordial amplitude $A_s$, which at fixed σ8 is largest at low Ωm
+# ({doc}`11_engine`).
 #
 # - **CPU-simulated** (`png_eq`, `png_lc`): particle-mesh boxes with non-Gaussian initial
-#   conditions, {glue:text}`sim_nk` bins. The f_NL imprint is there, but per bin it is at most the
-#   size of the noise.
+#   conditions, {glue:text}`sim_nk` bins, each with the sample variance above.
 # - **Emulated** (`png_eq_emu`, `png_lc_emu`): each spectrum is HMcode-2020(θ) × R(k; θ, f_NL) ×
 #   Gamma sample variance of one 1 Gpc/h box, in Quijote's 79 bins, at the Quijote-PNG designs. The
 #   response R was measured by the engine in paired runs (the same seed with and without f_NL) at
@@ -280,8 +280,10 @@ for m in png_rows:
 #
 # ## Summary
 # - Transfer pays where the new suite still varies what the pre-trained network knows (equilateral
-#   PNG: four ΛCDM parameters plus one new one); with ΛCDM fixed (local PNG) there is nothing shared
-#   to transfer.
+#   PNG: four ΛCDM parameters plus one new one), on both tiers, carried by the ΛCDM parameters.
+# - With ΛCDM fixed (local PNG) the scorecard's rule finds no gain on either tier, but the emulated
+#   tier's curves are not flat ties: transfer loses at {glue:text}`png_lc_emu_loses` and gains at the
+#   larger budgets (savings {glue:text}`png_lc_emu_savings`).
 # - Whether f_NL itself is learned depends on the volume: a per-cent response against one box's
 #   sample variance. The emulated tier reaches Quijote's volume with an engine-calibrated mean
 #   response; it cannot carry what a smooth response leaves out (the verdicts above say which

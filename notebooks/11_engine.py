@@ -428,7 +428,7 @@ glue("png_skew_eq_minus", float(png_skew["equilateral"][1][0]), display=False)
 # {glue:text}`png_cal_n_cos` cosmologies over the equilateral suite's (Ωm, h, n_s, σ8) prior, the
 # fiducial first, each Gaussian and at $\pm f$ for both shapes ({glue:text}`png_cal_n_sims` runs,
 # {glue:text}`png_cal_cpu` of one CPU core). Each pair gives the odd part $(R_+ - R_-)/2 = f A$ and
-# the even part $f^2 B$; the fit $R - 1 = f A(k; \theta) + f^2 B(k)$ has $A$ linear in θ and both
+# the even part $f^2 B$; the fit $R - 1 = f A(k; \theta) + f^2 B(k; \theta)$ has both linear in θ (times a power of $A_s$, below) and
 # smooth in $\ln k$ (`cosmotransfer.png_response`). {glue:text}`png_cal_n_held` cosmologies are held
 # out of the fit to measure its error.
 
@@ -487,7 +487,7 @@ else:
 # The emulated tier's PNG response and its checks: the fitted first-order response at the fiducial (line), the fiducial pair (dots), one-loop PT at low k (dashed), the regression slopes of the CPU-preset suites (squares) and of the emulated suites of the same design (band), the prototype for local PNG (crosses); last panel, the fit's held-out error beside one 1 Gpc/h box's sample variance. *`fig-11-png-calibration`, drawn by `figures.png.response_calibration` from `png_response.calibration_curves` of the shipped `validate-engine png` table and the CPU-preset and emulated PNG suites.*
 # ```
 #
-# At the fiducial, the fitted response is {glue:text}`png_cal_loc_at_k` for
+# At the fiducial, the fitted first-order response $f A$ is {glue:text}`png_cal_loc_at_k` for
 # $f_{\rm NL}^{\rm loc} = +100$ (the prototype: {glue:text}`png_prototype` at 0.1, 0.3, 0.5) and
 # {glue:text}`png_cal_eq_at_k` for $f_{\rm NL}^{\rm equil} = +600$.
 # On the held-out pairs the fit is off by {glue:text}`png_cal_loc_held` (local) and

@@ -91,13 +91,23 @@ def design_settings(params: np.ndarray) -> dict:
     path = table_file()
     read_responses(path)  # a clear error now if it is missing or corrupted
     return {"png_response": {"file": path.name, "sha256": sha256_file(path),
-                             "model": "P * R, R - 1 = f A(k; theta) + f^2 B(k) (cosmotransfer.png_response)"}}
+                             "model": "P * R, R - 1 = f A(k; theta) + f^2 B(k; theta) (cosmotransfer.png_response)"}}
 
 
-@lru_cache(maxsize=None)
-def _responses(sha256: str) -> dict:
-    """The calibrated responses, read once per process (keyed by the table's sha256)."""
-    return read_responses(table_file())
+def _responses() -> dict:
+    """The calibrated responses, read once per process while the table is unchanged (its path, size
+    and modification time: not hashed per design point; the runner checked its sha256 per chunk)."""
+    path = table_file()
+    try:
+        st = path.stat()
+    except OSError:
+        return read_responses(path)  # the clear error naming the command
+    return _read_responses(str(path), st.st_size, st.st_mtime_ns)
+
+
+@lru_cache(maxsize=4)
+def _read_responses(path: str, size: int, mtime_ns: int) -> dict:
+    return read_responses(Path(path))
 
 
 @lru_cache(maxsize=None)
@@ -141,7 +151,7 @@ def mean_pk(theta) -> np.ndarray:
         gauss = theta.copy()
         gauss[[PARAM_NAMES.index(n) for n in SHAPES.values()]] = 0.0
         sp = spectra_at(gauss)
-        p = sp.nonlinear(k) * png_factor(k, theta, sp.A_s, _responses(design_settings(theta)["png_response"]["sha256"]))
+        p = sp.nonlinear(k) * png_factor(k, theta, sp.A_s, _responses())
     else:
         p = Spectra(theta).nonlinear(k)
     if theta[_FR0] != 0.0:

@@ -586,7 +586,8 @@ def png_check(preset: str | SimPreset = "book", device: str = "cpu", progress: b
                    "one_loop": (png_p12(fid, kb.k[low], shape) / p_loop).tolist()},
         }
     return {"what": "the matter P(k) response to f_NL from paired engine runs (same seed with and without "
-                    "f_NL), fitted as R - 1 = f A(k; theta) + f^2 B(k) (cosmotransfer.png_response)",
+                    "f_NL), fitted as R - 1 = f A(k; theta) + f^2 B(k; theta), A and B linear in (Om, h, ns, s8) "
+                    "times powers of A_s/A_s^fid (cosmotransfer.png_response)",
             "preset": asdict(pre), "settings": make_settings(pre), "device": str(device),
             "calibration": dict(cal), "theta": des.theta.tolist(), "a_s": a_s.tolist(), "seeds": des.seeds.tolist(),
             "held_out": des.held_out.tolist(), "k": kb.k.tolist(), "n_modes": kb.n_modes.tolist(),
