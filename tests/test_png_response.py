@@ -181,3 +181,14 @@ def test_shipped_fit_reproduces_from_its_pairs():
         fit = pr.fit_response(shape, k, nm, theta[~held], a_s[~held], np.asarray(t["odd"])[~held],
                               np.asarray(t["even"])[~held], a_s[0])
         assert np.allclose(fit.a, t["a"], rtol=1e-6, atol=0) and np.allclose(fit.b, t["b"], rtol=1e-6, atol=0)
+
+
+def test_shipped_amplitude_scaling_is_what_the_held_out_error_asks_for():
+    """Refitting the recorded pairs with the table's exponent gives its held-out error; without the
+    A_s factor (linear in θ alone) the error is larger in every k range."""
+    table = _shipped()
+    same = pr.refit_held_out(table, table["calibration"]["as_power"])
+    linear = pr.refit_held_out(table, 0.0)
+    for shape, t in table["shapes"].items():
+        assert np.allclose(same[shape], t["held_out"]["rms"], rtol=1e-9)
+        assert all(lin > err for lin, err in zip(linear[shape], t["held_out"]["rms"]))

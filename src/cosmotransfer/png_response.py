@@ -304,6 +304,22 @@ def held_out_residuals(table: dict) -> dict[str, np.ndarray]:
     return out
 
 
+def refit_held_out(table: dict, power: float) -> dict[str, list[float]]:
+    """{shape: rms held-out error per k range} of the fit redone from a calibration table's pairs with
+    another A_s exponent ``power`` (0: linear in θ alone) — how much the amplitude scaling buys."""
+    k, n_modes = np.asarray(table["k"]), np.asarray(table["n_modes"])
+    theta, a_s = np.asarray(table["theta"]), np.asarray(table["a_s"])
+    held = np.asarray(table["held_out"], dtype=bool)
+    out = {}
+    for shape, t in table["shapes"].items():
+        odd, even, f = np.asarray(t["odd"]), np.asarray(t["even"]), np.asarray(t["f"])
+        resp = fit_response(shape, k, n_modes, theta[~held], a_s[~held], odd[~held], even[~held], a_s[0], power,
+                            table["calibration"]["k_degree"])
+        out[shape] = held_out_error(resp, k, theta[held], a_s[held], f[held], odd[held], even[held],
+                                    table["k_ranges"])["rms"]
+    return out
+
+
 def read_responses_from(table: dict) -> dict[str, Response]:
     """{shape: :class:`Response`} of a calibration table already read."""
     return {shape: Response(shape, np.asarray(t["a"], dtype=np.float64), np.asarray(t["b"], dtype=np.float64),
